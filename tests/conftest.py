@@ -1,0 +1,53 @@
+"""Fixtures shared by every test: an isolated VTSSERVING_HOME and the Docker engine gate."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+BASE_IMAGE = os.environ.get("VTS_TEST_BASE_IMAGE", "vtsserving-test-base:bookworm")
+PROVISION_HINT = "run `sudo scripts/provision-docker.sh` to install and start an engine and build the base image"
+
+
+@pytest.fixture(autouse=True)
+def vts_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test gets its own empty VTSSERVING_HOME."""
+    home = tmp_path_factory.mktemp("vtsserving_home")
+    monkeypatch.setenv("VTSSERVING_HOME", str(home))
+    return home
+
+
+def _engine_problem() -> str | None:
+    docker = shutil.which("docker")
+    if docker is None:
+        return "no docker client on PATH"
+    try:
+        proc = subprocess.run([docker, "info"], capture_output=True, text=True, timeout=20)
+    except subprocess.TimeoutExpired:
+        return "`docker info` timed out"
+    if proc.returncode != 0:
+        return "no Docker engine reachable (`docker info` failed)"
+    proc = subprocess.run([docker, "image", "inspect", BASE_IMAGE], capture_output=True, timeout=20)
+    if proc.returncode != 0:
+        return f"base image {BASE_IMAGE} is missing"
+    return None
+
+
+@pytest.fixture(scope="session")
+def docker_engine() -> str:
+    """The base image name, once a Docker engine is known to work.
+
+    Outside CI a missing engine skips the test with a hint; in CI it fails it.
+    """
+    problem = _engine_problem()
+    if problem:
+        message = f"{problem}: {PROVISION_HINT}"
+        if IN_CI:
+            pytest.fail(f"Docker tests must run in CI: {message}")
+        pytest.skip(message)
+    return BASE_IMAGE

@@ -1,0 +1,203 @@
+"""`Model`: one stored model folder and its `model.yaml`."""
+
+from __future__ import annotations
+
+import importlib
+import platform
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .._version import __version__
+from ..exceptions import ConfigError, InvalidArgument, NotFound
+from ..tag import Tag
+
+if TYPE_CHECKING:
+    from ..runner import Runner
+
+MODEL_YAML = "model.yaml"
+API_VERSION = "v1"
+CUSTOM_OBJECTS_FILE = "custom_objects.pkl"
+
+
+class ModelSignature(BaseModel):
+    """How a model method may be called: batchable along `batch_dim` or one call at a time."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    batchable: bool = False
+    batch_dim: int | tuple[int, int] = 0
+    input_spec: Any = None
+    output_spec: Any = None
+
+
+class ModelContext(BaseModel):
+    """Versions of what saved the model, so a mismatch at load time can be explained."""
+
+    model_config = ConfigDict(extra="allow")
+
+    framework_name: str
+    framework_versions: dict[str, str] = Field(default_factory=dict)
+    vtsserving_version: str = __version__
+    python_version: str = Field(default_factory=platform.python_version)
+
+
+class ModelInfo(BaseModel):
+    """The content of `model.yaml` (on-disk format: tests pin it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    version: str
+    module: str
+    labels: dict[str, str] = Field(default_factory=dict)
+    options: dict[str, Any] = Field(default_factory=dict)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    context: ModelContext
+    signatures: dict[str, ModelSignature] = Field(default_factory=dict)
+    api_version: str = API_VERSION
+    creation_time: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+
+    @field_validator("labels", mode="before")
+    @classmethod
+    def _labels_are_strings(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {str(k): str(v) for k, v in value.items()}
+        return value
+
+    @property
+    def tag(self) -> Tag:
+        return Tag(self.name, self.version)
+
+    def to_yaml(self) -> str:
+        data = self.model_dump(mode="json", exclude_none=False)
+        data["creation_time"] = self.creation_time.isoformat()
+        for sig in data["signatures"].values():
+            for key in ("input_spec", "output_spec"):
+                if sig.get(key) is None:
+                    sig.pop(key, None)
+        return yaml.safe_dump(data, sort_keys=False)
+
+    @classmethod
+    def from_file(cls, path: Path) -> ModelInfo:
+        try:
+            data = yaml.safe_load(path.read_text())
+        except FileNotFoundError:
+            raise NotFound(f"{path} not found: not a model folder") from None
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path} is not valid YAML: {exc}") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path} must hold a mapping, got {type(data).__name__}")
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"])
+            raise ConfigError(f"{path}: {where}: {err['msg']}") from None
+
+
+def normalize_signatures(signatures: dict[str, Any] | None) -> dict[str, ModelSignature]:
+    """Accept `{'predict': {'batchable': True}}` and friends; reject unknown keys clearly."""
+    out: dict[str, ModelSignature] = {}
+    for method, spec in (signatures or {}).items():
+        if isinstance(spec, ModelSignature):
+            out[method] = spec
+            continue
+        try:
+            out[method] = ModelSignature.model_validate(spec or {})
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"]) or "signature"
+            raise InvalidArgument(f"signatures[{method!r}].{where}: {err['msg']}") from None
+    return out
+
+
+class Model:
+    """A model in the store (or being saved): its tag, folder and `model.yaml` info."""
+
+    def __init__(self, path: Path, info: ModelInfo) -> None:
+        self._path = Path(path)
+        self.info = info
+
+    @classmethod
+    def from_path(cls, path: str | Path) -> Model:
+        path = Path(path)
+        return cls(path, ModelInfo.from_file(path / MODEL_YAML))
+
+    @property
+    def tag(self) -> Tag:
+        return self.info.tag
+
+    @property
+    def path(self) -> str:
+        return str(self._path)
+
+    def path_of(self, relative: str) -> str:
+        """Absolute path of a file or folder inside the model; never outside it."""
+        target = (self._path / relative).resolve()
+        root = self._path.resolve()
+        if target != root and root not in target.parents:
+            raise InvalidArgument(f"path {relative!r} is outside model {self.tag}")
+        return str(target)
+
+    @property
+    def module(self) -> str:
+        return self.info.module
+
+    @property
+    def custom_objects(self) -> dict[str, Any]:
+        file = self._path / CUSTOM_OBJECTS_FILE
+        if not file.is_file():
+            return {}
+        import cloudpickle
+
+        with open(file, "rb") as f:
+            return cloudpickle.load(f)
+
+    def framework(self) -> Any:
+        """The framework module that saved this model (`vtsserving.sklearn`, ...)."""
+        try:
+            return importlib.import_module(self.info.module)
+        except ImportError as exc:
+            raise InvalidArgument(
+                f"model {self.tag} was saved by {self.info.module!r}, which cannot be imported: {exc}"
+            ) from None
+
+    def load_model(self) -> Any:
+        return self.framework().load_model(self)
+
+    def to_runner(
+        self,
+        name: str | None = None,
+        *,
+        max_batch_size: int | None = None,
+        max_latency_ms: int | None = None,
+        method_configs: dict[str, dict[str, Any]] | None = None,
+    ) -> Runner:
+        """A `Runner` that runs this model with its framework's Runnable."""
+        from ..runner import Runner
+
+        runnable = self.framework().get_runnable(self)
+        return Runner(
+            runnable,
+            name=name or self.tag.name,
+            models=[self],
+            max_batch_size=max_batch_size,
+            max_latency_ms=max_latency_ms,
+            method_configs=method_configs,
+        )
+
+    def write_info(self) -> None:
+        (self._path / MODEL_YAML).write_text(self.info.to_yaml())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Model) and other.tag == self.tag and other.path == self.path
+
+    def __hash__(self) -> int:
+        return hash((self.tag, self.path))
+
+    def __repr__(self) -> str:
+        return f'Model(tag="{self.tag}")'

@@ -1,0 +1,126 @@
+"""`Runner`: a named, configurable handle on a `Runnable` that services call.
+
+`init_local()` builds the runnable in this process; `.method.run(x)` calls it and
+`await .method.async_run(x)` calls it without blocking the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..exceptions import InvalidArgument, ServiceUnavailable
+from ..tag import validate_part
+from .runnable import Runnable, RunnableMethodConfig
+
+if TYPE_CHECKING:
+    from ..models import Model
+
+DEFAULT_MAX_BATCH_SIZE = 100
+DEFAULT_MAX_LATENCY_MS = 10_000
+
+
+class RunnerMethod:
+    """One callable method of a runner, with its batching limits."""
+
+    def __init__(
+        self,
+        runner: Runner,
+        name: str,
+        config: RunnableMethodConfig,
+        max_batch_size: int,
+        max_latency_ms: int,
+    ) -> None:
+        self.runner = runner
+        self.name = name
+        self.config = config
+        self.max_batch_size = max_batch_size
+        self.max_latency_ms = max_latency_ms
+
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        """Call the method now, in this thread."""
+        return getattr(self.runner.runnable, self.name)(*args, **kwargs)
+
+    async def async_run(self, *args: Any, **kwargs: Any) -> Any:
+        """Call the method without blocking the event loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, functools.partial(self.run, *args, **kwargs))
+
+    def __repr__(self) -> str:
+        return f"RunnerMethod({self.runner.name}.{self.name}, batchable={self.config.batchable})"
+
+
+class Runner:
+    """Runs a `Runnable` class; each of its methods becomes an attribute (`runner.predict`)."""
+
+    def __init__(
+        self,
+        runnable_class: type[Runnable],
+        *,
+        name: str | None = None,
+        models: Sequence[Model] | None = None,
+        runnable_init_params: dict[str, Any] | None = None,
+        max_batch_size: int | None = None,
+        max_latency_ms: int | None = None,
+        method_configs: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        if not (isinstance(runnable_class, type) and issubclass(runnable_class, Runnable)):
+            raise InvalidArgument(f"Runner needs a Runnable subclass, got {runnable_class!r}")
+        self.runnable_class = runnable_class
+        self.name = validate_part((name or runnable_class.__name__).lower(), "runner name")
+        self.models = list(models or [])
+        self.runnable_init_params = dict(runnable_init_params or {})
+        self.max_batch_size = max_batch_size or DEFAULT_MAX_BATCH_SIZE
+        self.max_latency_ms = max_latency_ms or DEFAULT_MAX_LATENCY_MS
+        self._runnable: Runnable | None = None
+        self.runner_methods = self._make_methods(method_configs or {})
+
+    def _make_methods(self, method_configs: dict[str, dict[str, Any]]) -> dict[str, RunnerMethod]:
+        unknown = set(method_configs) - set(self.runnable_class.methods)
+        if unknown:
+            raise InvalidArgument(
+                f"runner {self.name!r} has no method(s) {sorted(unknown)};"
+                f" known: {sorted(self.runnable_class.methods)}"
+            )
+        methods = {}
+        for name, config in self.runnable_class.methods.items():
+            overrides = method_configs.get(name, {})
+            methods[name] = RunnerMethod(
+                self,
+                name,
+                config,
+                max_batch_size=overrides.get("max_batch_size", self.max_batch_size),
+                max_latency_ms=overrides.get("max_latency_ms", self.max_latency_ms),
+            )
+        return methods
+
+    def __getattr__(self, item: str) -> RunnerMethod:
+        methods = self.__dict__.get("runner_methods", {})
+        if item in methods:
+            return methods[item]
+        raise AttributeError(f"runner {self.__dict__.get('name')!r} has no method {item!r}")
+
+    @property
+    def runnable(self) -> Runnable:
+        if self._runnable is None:
+            raise ServiceUnavailable(
+                f"runner {self.name!r} is not initialized: call runner.init_local() or serve it"
+            )
+        return self._runnable
+
+    @property
+    def initialized(self) -> bool:
+        return self._runnable is not None
+
+    def init_local(self, quiet: bool = False) -> None:
+        """Build the runnable in this process (for scripts, notebooks and tests)."""
+        if self._runnable is None:
+            self._runnable = self.runnable_class(**self.runnable_init_params)
+
+    def destroy(self) -> None:
+        self._runnable = None
+
+    def __repr__(self) -> str:
+        return f"Runner(name={self.name!r}, methods={sorted(self.runner_methods)})"

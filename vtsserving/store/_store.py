@@ -1,0 +1,219 @@
+"""`Store`: `<root>/<name>/<version>/` folders, a `latest` file per name, atomic saves.
+
+A save is written under `<root>/.tmp/` (same filesystem) and renamed into place, so a
+process killed at any point leaves nothing visible; `latest` is updated under a lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import yaml
+
+from ..exceptions import Conflict, InvalidArgument, NotFound
+from ..tag import LATEST, Tag, new_version
+
+_TMP = ".tmp"
+_LATEST_FILE = "latest"
+_LOCK_FILE = ".lock"
+_STALE_TMP_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True)
+class StoreItem:
+    """One stored folder and its tag."""
+
+    tag: Tag
+    path: Path
+
+    @property
+    def creation_time(self) -> datetime:
+        return _creation_time(self.path)
+
+
+def _creation_time(path: Path, info_file: str | None = None) -> datetime:
+    files = [info_file] if info_file else ["model.yaml", "vts.yaml"]
+    for name in files:
+        info = path / name
+        if info.is_file():
+            with contextlib.suppress(Exception):
+                value = yaml.safe_load(info.read_text()).get("creation_time")
+                if isinstance(value, datetime):
+                    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+                if isinstance(value, str):
+                    return datetime.fromisoformat(value)
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
+
+
+class Store:
+    """Versioned directories under `root`; `kind` ("model", "vts") names them in errors."""
+
+    def __init__(self, root: Path, kind: str, info_file: str) -> None:
+        self.root = Path(root)
+        self.kind = kind
+        self.info_file = info_file
+
+    # -- reading -----------------------------------------------------------------
+    def list(self, name: str | None = None) -> list[StoreItem]:
+        """Every item, or every version of `name`, sorted by name then creation time."""
+        if not self.root.is_dir():
+            return []
+        names = [name] if name else sorted(self._names())
+        items: list[StoreItem] = []
+        for item_name in names:
+            items.extend(sorted(self._versions(item_name), key=self._sort_key))
+        return items
+
+    def get(self, tag: str | Tag) -> StoreItem:
+        """Resolve `name`, `name:latest`, `name:version` or a unique version prefix."""
+        tag = Tag.from_taglike(tag)
+        name_dir = self.root / tag.name
+        if not name_dir.is_dir():
+            raise NotFound(f"{self.kind} {tag.name!r} not found in {self.root}")
+        if tag.is_latest:
+            return self._latest(tag.name)
+        exact = name_dir / tag.version
+        if self._is_item(exact):
+            return StoreItem(tag, exact)
+        matches = [i for i in self._versions(tag.name) if i.tag.version.startswith(tag.version)]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise NotFound(f"{self.kind} {tag} not found in {self.root}")
+        found = ", ".join(sorted(str(m.tag) for m in matches))
+        raise InvalidArgument(f"{self.kind} version prefix {tag} is ambiguous: {found}")
+
+    def exists(self, tag: str | Tag) -> bool:
+        try:
+            self.get(tag)
+        except (NotFound, InvalidArgument):
+            return False
+        return True
+
+    # -- writing -----------------------------------------------------------------
+    @contextlib.contextmanager
+    def create(self, tag: str | Tag, *, overwrite: bool = False) -> Iterator[tuple[Tag, Path]]:
+        """Yield `(tag, temp_dir)` to fill; on success the folder is renamed into place.
+
+        A tag without a version gets a fresh one. Nothing is visible until the block ends
+        without an exception.
+        """
+        tag = Tag.from_taglike(tag)
+        if tag.is_latest:
+            tag = tag.with_version(new_version())
+        final = self.root / tag.name / tag.version
+        if final.exists() and not overwrite:
+            raise Conflict(f"{self.kind} {tag} already exists; pass overwrite to replace it")
+        tmp_root = self.root / _TMP
+        tmp_root.mkdir(parents=True, exist_ok=True)
+        self._clean_stale_tmp(tmp_root)
+        work = Path(tempfile.mkdtemp(prefix=f"{tag.name}-{tag.version}-", dir=tmp_root))
+        try:
+            yield tag, work
+            self._commit(tag, work, final, overwrite)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    def delete(self, tag: str | Tag) -> StoreItem:
+        """Remove one version; `latest` moves to the newest remaining version."""
+        item = self.get(tag)
+        with self._lock(item.tag.name):
+            trash = self._trash_path(item)
+            os.rename(item.path, trash)
+            shutil.rmtree(trash.parent, ignore_errors=True)
+            self._update_latest(item.tag.name)
+        return item
+
+    # -- internals ---------------------------------------------------------------
+    def _commit(self, tag: Tag, work: Path, final: Path, overwrite: bool) -> None:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock(tag.name):
+            old = None
+            if final.exists():
+                if not overwrite:
+                    raise Conflict(f"{self.kind} {tag} already exists; pass overwrite to replace it")
+                old = self._trash_path(StoreItem(tag, final))
+                os.rename(final, old)
+            os.rename(work, final)
+            if old is not None:
+                shutil.rmtree(old.parent, ignore_errors=True)
+            self._update_latest(tag.name)
+
+    def _trash_path(self, item: StoreItem) -> Path:
+        tmp_root = self.root / _TMP
+        tmp_root.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix="deleted-", dir=tmp_root)) / item.tag.version
+
+    def _update_latest(self, name: str) -> None:
+        name_dir = self.root / name
+        versions = sorted(self._versions(name), key=self._sort_key)
+        latest_file = name_dir / _LATEST_FILE
+        if not versions:
+            latest_file.unlink(missing_ok=True)
+            (name_dir / _LOCK_FILE).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                name_dir.rmdir()
+            return
+        fd, tmp = tempfile.mkstemp(prefix=".latest-", dir=name_dir)
+        with os.fdopen(fd, "w") as f:
+            f.write(versions[-1].tag.version + "\n")
+        os.replace(tmp, latest_file)
+
+    def _latest(self, name: str) -> StoreItem:
+        latest_file = self.root / name / _LATEST_FILE
+        with contextlib.suppress(FileNotFoundError):
+            version = latest_file.read_text().strip()
+            path = self.root / name / version
+            if version and self._is_item(path):
+                return StoreItem(Tag(name, version), path)
+        versions = sorted(self._versions(name), key=self._sort_key)
+        if not versions:
+            raise NotFound(f"{self.kind} {name!r} has no versions in {self.root}")
+        return versions[-1]
+
+    @contextlib.contextmanager
+    def _lock(self, name: str) -> Iterator[None]:
+        name_dir = self.root / name
+        name_dir.mkdir(parents=True, exist_ok=True)
+        with open(name_dir / _LOCK_FILE, "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _names(self) -> Iterator[str]:
+        for child in self.root.iterdir():
+            if child.is_dir() and not child.name.startswith("."):
+                yield child.name
+
+    def _versions(self, name: str) -> Iterator[StoreItem]:
+        name_dir = self.root / name
+        if not name_dir.is_dir():
+            return
+        for child in name_dir.iterdir():
+            if child.name != LATEST and not child.name.startswith(".") and self._is_item(child):
+                yield StoreItem(Tag(name, child.name), child)
+
+    def _is_item(self, path: Path) -> bool:
+        return path.is_dir() and (path / self.info_file).is_file()
+
+    def _sort_key(self, item: StoreItem) -> tuple[datetime, str]:
+        return (_creation_time(item.path, self.info_file), item.tag.version)
+
+    @staticmethod
+    def _clean_stale_tmp(tmp_root: Path) -> None:
+        cutoff = time.time() - _STALE_TMP_SECONDS
+        for child in tmp_root.iterdir():
+            with contextlib.suppress(OSError):
+                if child.stat().st_mtime < cutoff:
+                    shutil.rmtree(child, ignore_errors=True)
