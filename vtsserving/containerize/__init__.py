@@ -1,0 +1,1 @@
+"""Turn a vts into a container image: render the Dockerfile, run a build backend."""
