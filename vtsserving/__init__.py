@@ -14,8 +14,7 @@ from .exceptions import VtsServingError
 from .tag import Tag
 
 if TYPE_CHECKING:
-    from . import io, mlflow, models, pytorch, sklearn
-    from . import build
+    from . import build, io, mlflow, models, pytorch, sklearn
     from .runner import Runnable, Runner
     from .service import Service
 

@@ -11,7 +11,14 @@ from ..exceptions import InvalidArgument
 from ..home import models_dir
 from ..store import Store
 from ..tag import Tag
-from .model import CUSTOM_OBJECTS_FILE, MODEL_YAML, Model, ModelContext, ModelInfo, normalize_signatures
+from .model import (
+    CUSTOM_OBJECTS_FILE,
+    MODEL_YAML,
+    Model,
+    ModelContext,
+    ModelInfo,
+    normalize_signatures,
+)
 
 
 def model_store(root: Path | None = None) -> Store:
