@@ -9,26 +9,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PYTHON="${PYTHON:-python3}"
-VENV=.venv
-if [ ! -x "$VENV/bin/python" ]; then
-  echo "[test] creating $VENV"
-  "$PYTHON" -m venv "$VENV"
-fi
-# Reinstall only when the dependency list changed.
-stamp="$VENV/.vts-install-stamp"
-want=$(sha256sum pyproject.toml | cut -d' ' -f1)
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "[test] installing vtsserving[test] into $VENV"
-  "$VENV/bin/python" -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
-  # The CPU build of torch: never a bare `torch`, which would pull a multi-GB CUDA build.
-  "$VENV/bin/python" -m pip install -q "torch==2.13.0" 2>&1 | grep -v '^WARNING: Location' || true
-  "$VENV/bin/python" -m pip install -q -e ".[test]" 2>&1 | grep -v '^WARNING: Location' || true
-  "$VENV/bin/python" -c "import vtsserving, mlflow, torch, sklearn" \
-    || { echo "[test] install failed"; exit 1; }
-  echo "$want" >"$stamp"
-fi
-export PATH="$PWD/$VENV/bin:$PATH"
+. scripts/lib/venv.sh
+ensure_venv test
+.venv/bin/python -c "import vtsserving, mlflow, torch, sklearn"
+export PATH="$PWD/.venv/bin:$PATH"
 
 echo "[test] ruff check"
 ruff check .
