@@ -84,3 +84,15 @@ class InternalError(VtsServingError):
 
     status_code = 500
     exit_code = 1
+
+
+class UnsupportedMediaType(BadInput):
+    """A request body's content type is not one the API accepts."""
+
+    status_code = 415
+
+
+class PayloadTooLarge(BadInput):
+    """A request body is over the server's configured size limit."""
+
+    status_code = 413

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import re
-import secrets
 import time
 from dataclasses import dataclass
 
@@ -29,6 +29,17 @@ def validate_part(value: str, what: str) -> str:
     return value
 
 
+def _lowered(value: str, what: str) -> str:
+    """Lower-case then validate; errors quote the value as the user wrote it."""
+    if not isinstance(value, str):
+        return validate_part(value, what)
+    try:
+        return validate_part(value.lower(), what)
+    except InvalidArgument:
+        validate_part(value, what)  # raises with the original spelling
+        raise
+
+
 def _encode(number: int, width: int) -> str:
     chars = []
     for _ in range(width):
@@ -40,7 +51,7 @@ def _encode(number: int, width: int) -> str:
 def new_version() -> str:
     """A fresh version: 10 characters of milliseconds then 6 random, sortable by time."""
     millis = time.time_ns() // 1_000_000
-    return _encode(millis, 10) + _encode(secrets.randbits(30), 6)
+    return _encode(millis, 10) + _encode(int.from_bytes(os.urandom(4), "big") >> 2, 6)
 
 
 @dataclass(frozen=True, order=True)
@@ -51,9 +62,9 @@ class Tag:
     version: str | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "name", validate_part(self.name.lower(), "name"))
+        object.__setattr__(self, "name", _lowered(self.name, "name"))
         if self.version is not None:
-            object.__setattr__(self, "version", validate_part(self.version.lower(), "version"))
+            object.__setattr__(self, "version", _lowered(self.version, "version"))
 
     @classmethod
     def from_str(cls, text: str) -> Tag:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import platform
 import sys
 
@@ -16,6 +15,8 @@ _PACKAGES = ("mlflow", "mlflow-skinny", "scikit-learn", "torch", "pandas", "nump
 
 
 def env_info() -> dict[str, object]:
+    import importlib.metadata  # lazily: it costs ~50 ms, which `vtsserving --help` must not pay
+
     packages = {}
     for name in _PACKAGES:
         try:

@@ -1,6 +1,15 @@
-"""The local model store: `vtsserving.models.list/get/delete/create` and `Model`."""
+"""The local model store: `vtsserving.models.list/get/delete/create/export_model/import_model`."""
 
-from ._store import create, delete, get, get_for_module, list, model_store
+from ._store import (
+    create,
+    delete,
+    export_model,
+    get,
+    get_for_module,
+    import_model,
+    list,
+    model_store,
+)
 from .model import MODEL_YAML, Model, ModelContext, ModelInfo, ModelSignature
 
 __all__ = [
@@ -11,8 +20,10 @@ __all__ = [
     "ModelSignature",
     "create",
     "delete",
+    "export_model",
     "get",
     "get_for_module",
+    "import_model",
     "list",
     "model_store",
 ]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..exceptions import InvalidArgument
+from ..exceptions import InvalidArgument, VtsServingError
 from ..home import models_dir
 from ..store import Store
 from ..tag import Tag
@@ -20,6 +22,8 @@ from .model import (
     normalize_signatures,
 )
 
+_log = logging.getLogger(__name__)
+
 
 def model_store(root: Path | None = None) -> Store:
     """The model store under `$VTSSERVING_HOME/models` (read afresh each call)."""
@@ -27,8 +31,17 @@ def model_store(root: Path | None = None) -> Store:
 
 
 def list(name: str | None = None) -> list[Model]:  # noqa: A001 - public API name
-    """Every model in the store, or every version of `name`, oldest first."""
-    return [Model.from_path(item.path) for item in model_store().list(name)]
+    """Every model in the store, or every version of `name`, oldest first.
+
+    A model whose `model.yaml` is invalid is left out with a warning naming the file.
+    """
+    models = []
+    for item in model_store().list(name):
+        try:
+            models.append(Model.from_path(item.path))
+        except VtsServingError as exc:
+            _log.warning("skipping model %s: %s", item.tag, exc)
+    return models
 
 
 def get(tag: str | Tag) -> Model:
@@ -74,6 +87,36 @@ def create(
                 cloudpickle.dump(custom_objects, f)
         model.write_info()
     model._path = model_store().get(tag).path
+
+
+def export_model(
+    tag: str | Tag, path: str | None = None, *, storage_options: dict[str, Any] | None = None
+) -> str:
+    """Write model `tag` as a `.tar.gz` to `path` (file, folder or URL; default: here)."""
+    from ..store.archive import export_archive
+
+    item = model_store().get(tag)
+    return export_archive(item.path, path or os.getcwd(), storage_options=storage_options)
+
+
+def import_model(
+    path: str, *, overwrite: bool = False, storage_options: dict[str, Any] | None = None
+) -> Model:
+    """Import a model archive written by `export_model`; an existing version is a Conflict."""
+    from ..store.archive import import_archive
+
+    item = import_archive(
+        model_store(),
+        os.fspath(path),
+        overwrite=overwrite,
+        validate=_validate_model_info,
+        storage_options=storage_options,
+    )
+    return Model.from_path(item.path)
+
+
+def _validate_model_info(data: Any, where: str) -> Tag:
+    return ModelInfo.from_data(data, where).tag
 
 
 def get_for_module(tag: str | Tag | Model, module: str) -> Model:

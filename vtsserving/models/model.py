@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .._version import __version__
 from ..exceptions import ConfigError, InvalidArgument, NotFound
-from ..tag import Tag
+from ..tag import Tag, validate_part
 
 if TYPE_CHECKING:
     from ..runner import Runner
@@ -88,15 +88,26 @@ class ModelInfo(BaseModel):
         except FileNotFoundError:
             raise NotFound(f"{path} not found: not a model folder") from None
         except yaml.YAMLError as exc:
-            raise ConfigError(f"{path} is not valid YAML: {exc}") from None
+            problem = " ".join(str(exc).split())
+            raise ConfigError(f"{path} is not valid YAML: {problem}") from None
+        return cls.from_data(data, str(path))
+
+    @classmethod
+    def from_data(cls, data: Any, where: str) -> ModelInfo:
+        """Validate parsed `model.yaml` content; `where` names its source in errors."""
         if not isinstance(data, dict):
-            raise ConfigError(f"{path} must hold a mapping, got {type(data).__name__}")
+            raise ConfigError(f"{where} must hold a mapping, got {type(data).__name__}")
         try:
-            return cls.model_validate(data)
+            info = cls.model_validate(data)
+            validate_part(info.name, "name")
+            validate_part(info.version, "version")
         except ValidationError as exc:
             err = exc.errors()[0]
-            where = ".".join(str(p) for p in err["loc"])
-            raise ConfigError(f"{path}: {where}: {err['msg']}") from None
+            field = ".".join(str(p) for p in err["loc"])
+            raise ConfigError(f"{where}: {field}: {err['msg']}") from None
+        except InvalidArgument as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        return info
 
 
 def normalize_signatures(signatures: dict[str, Any] | None) -> dict[str, ModelSignature]:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import InvalidArgument, ServiceUnavailable
 from ..tag import validate_part
+from .batching import Batcher
 from .runnable import Runnable, RunnableMethodConfig
 
 if TYPE_CHECKING:
@@ -20,6 +22,13 @@ if TYPE_CHECKING:
 
 DEFAULT_MAX_BATCH_SIZE = 100
 DEFAULT_MAX_LATENCY_MS = 10_000
+
+
+def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
 
 
 class RunnerMethod:
@@ -38,15 +47,26 @@ class RunnerMethod:
         self.config = config
         self.max_batch_size = max_batch_size
         self.max_latency_ms = max_latency_ms
+        self.batcher: Batcher | None = None
 
-    def run(self, *args: Any, **kwargs: Any) -> Any:
-        """Call the method now, in this thread."""
+    def _call(self, *args: Any, **kwargs: Any) -> Any:
         return getattr(self.runner.runnable, self.name)(*args, **kwargs)
 
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        """Call the method; in a served worker, through its batch queue when batchable."""
+        batcher = self.batcher
+        if batcher is not None and not _on_loop(batcher.loop):
+            future = asyncio.run_coroutine_threadsafe(batcher.submit(args, kwargs), batcher.loop)
+            return future.result()
+        return self._call(*args, **kwargs)
+
     async def async_run(self, *args: Any, **kwargs: Any) -> Any:
-        """Call the method without blocking the event loop."""
+        """Call the method without blocking the event loop (batched when served)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(None, functools.partial(self.run, *args, **kwargs))
+        if self.batcher is not None and self.batcher.loop is loop:
+            return await self.batcher.submit(args, kwargs)
+        call = functools.partial(self._call, *args, **kwargs)
+        return await loop.run_in_executor(self.runner.executor, call)
 
     def __repr__(self) -> str:
         return f"RunnerMethod({self.runner.name}.{self.name}, batchable={self.config.batchable})"
@@ -75,6 +95,7 @@ class Runner:
         self.max_batch_size = max_batch_size or DEFAULT_MAX_BATCH_SIZE
         self.max_latency_ms = max_latency_ms or DEFAULT_MAX_LATENCY_MS
         self._runnable: Runnable | None = None
+        self.executor: ThreadPoolExecutor | None = None
         self.runner_methods = self._make_methods(method_configs or {})
 
     def _make_methods(self, method_configs: dict[str, dict[str, Any]]) -> dict[str, RunnerMethod]:
@@ -118,6 +139,48 @@ class Runner:
         """Build the runnable in this process (for scripts, notebooks and tests)."""
         if self._runnable is None:
             self._runnable = self.runnable_class(**self.runnable_init_params)
+
+    def configure(
+        self,
+        *,
+        max_batch_size: int | None = None,
+        max_latency_ms: float | None = None,
+        methods: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        """Override batching limits (from configuration); per-method values win."""
+        for name, method in self.runner_methods.items():
+            override = (methods or {}).get(name, {})
+            method.max_batch_size = override.get("max_batch_size") or max_batch_size or method.max_batch_size
+            method.max_latency_ms = override.get("max_latency_ms") or max_latency_ms or method.max_latency_ms
+
+    def start(self, loop: asyncio.AbstractEventLoop, *, batching: bool = True) -> None:
+        """Serve this runner on `loop`: one model thread, a batch queue per batchable method."""
+        self.init_local()
+        if self.executor is None:
+            self.executor = ThreadPoolExecutor(1, thread_name_prefix=f"runner-{self.name}")
+        for method in self.runner_methods.values():
+            if batching and method.config.batchable:
+                method.batcher = Batcher(
+                    method._call,
+                    runner_name=self.name,
+                    method_name=method.name,
+                    input_dim=method.config.input_dim,
+                    output_dim=method.config.output_dim,
+                    max_batch_size=method.max_batch_size,
+                    max_latency_ms=method.max_latency_ms,
+                    executor=self.executor,
+                    loop=loop,
+                )
+
+    async def stop(self) -> None:
+        """Stop the batch queues and the model thread (queued calls get 503)."""
+        for method in self.runner_methods.values():
+            if method.batcher is not None:
+                await method.batcher.close()
+                method.batcher = None
+        if self.executor is not None:
+            self.executor.shutdown(wait=True)
+            self.executor = None
 
     def destroy(self) -> None:
         self._runnable = None

@@ -99,6 +99,12 @@ class Service:
 
         return register
 
+    def openapi_spec(self) -> dict[str, Any]:
+        """The OpenAPI 3 document of this service's HTTP routes."""
+        from .openapi import openapi_spec
+
+        return openapi_spec(self)
+
     def init_local(self) -> None:
         """Initialize every runner in this process."""
         for runner in self.runners:

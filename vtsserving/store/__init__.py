@@ -1,5 +1,21 @@
 """A generic versioned store of directories, used for models and vts bundles."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from ._store import Store, StoreItem
 
-__all__ = ["Store", "StoreItem"]
+if TYPE_CHECKING:
+    from .archive import export_archive, import_archive
+
+__all__ = ["Store", "StoreItem", "export_archive", "import_archive"]
+
+
+def __getattr__(name: str) -> Any:
+    """`export_archive`/`import_archive` load tarfile on first use, keeping CLI start fast."""
+    if name in ("export_archive", "import_archive"):
+        from . import archive
+
+        return getattr(archive, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -16,8 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-
-import yaml
+from typing import Any
 
 from ..exceptions import Conflict, InvalidArgument, NotFound
 from ..tag import LATEST, Tag, new_version
@@ -40,17 +40,89 @@ class StoreItem:
         return _creation_time(self.path)
 
 
+_Stamp = tuple[int, int, int]
+_INFO_CACHE: dict[Path, tuple[_Stamp, Any]] = {}
+_SCALARS_CACHE: dict[Path, tuple[_Stamp, dict[str, str]]] = {}
+
+
+def _stamp(path: Path) -> _Stamp:
+    """What identifies one version of a file for the caches: inode, size, mtime."""
+    st = path.stat()
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def read_info(path: Path) -> Any:
+    """Parse an info file (`model.yaml`, `vts.yaml`) with the C loader, cached by file stamp.
+
+    Returns None when the file is missing or not valid YAML; callers that need the
+    reason validate it themselves.
+    """
+    try:
+        mtime = _stamp(path)
+    except OSError:
+        return None
+    cached = _INFO_CACHE.get(path)
+    if cached and cached[0] == mtime:
+        return cached[1]
+    import yaml  # lazily: listing usually needs no YAML parse at all
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        data = yaml.load(path.read_bytes(), Loader=loader)  # noqa: S506 - a safe loader
+    except (OSError, yaml.YAMLError):
+        data = None
+    _INFO_CACHE[path] = (mtime, data)
+    return data
+
+
+_TOP_SCALAR = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*):[ \t]+(\S[^\n]*?)[ \t]*$", re.M)
+
+
+def info_scalars(path: Path) -> dict[str, str] | None:
+    """Top-level plain or single-quoted scalars of an info file, without a YAML parse.
+
+    Reading thousands of files with a full YAML parse is what made listing slow; this
+    scan handles what `yaml.safe_dump` writes and leaves anything else (flow values,
+    double quotes) out, so callers fall back to `read_info` for a missing key.
+    """
+    try:
+        mtime = _stamp(path)
+        cached = _SCALARS_CACHE.get(path)
+        if cached and cached[0] == mtime:
+            return cached[1]
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    out: dict[str, str] = {}
+    for key, raw in _TOP_SCALAR.findall(text):
+        if raw.startswith("'") and raw.endswith("'") and len(raw) >= 2:
+            out[key] = raw[1:-1].replace("''", "'")
+        elif raw[0] not in "\"{[|>&*!%@`#" and " #" not in raw:
+            out[key] = raw
+    _SCALARS_CACHE[path] = (mtime, out)
+    return out
+
+
+def info_field(path: Path, key: str) -> Any:
+    """One top-level field of an info file: the fast scan first, then a full parse."""
+    scalars = info_scalars(path)
+    if scalars is None:
+        return None
+    if key in scalars:
+        return scalars[key]
+    data = read_info(path)
+    return data.get(key) if isinstance(data, dict) else None
+
+
 def _creation_time(path: Path, info_file: str | None = None) -> datetime:
     files = [info_file] if info_file else ["model.yaml", "vts.yaml"]
     for name in files:
-        info = path / name
-        if info.is_file():
-            with contextlib.suppress(Exception):
-                value = yaml.safe_load(info.read_text()).get("creation_time")
-                if isinstance(value, datetime):
-                    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-                if isinstance(value, str):
-                    return datetime.fromisoformat(value)
+        value = info_field(path / name, "creation_time")
+        if isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                value = datetime.fromisoformat(value)
+        if isinstance(value, datetime):
+            return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
     return datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
 
 
@@ -65,6 +137,8 @@ class Store:
     # -- reading -----------------------------------------------------------------
     def list(self, name: str | None = None) -> list[StoreItem]:
         """Every item, or every version of `name`, sorted by name then creation time."""
+        if name is not None:
+            name = Tag(name).name
         if not self.root.is_dir():
             return []
         names = [name] if name else sorted(self._names())
@@ -112,7 +186,7 @@ class Store:
             tag = tag.with_version(new_version())
         final = self.root / tag.name / tag.version
         if final.exists() and not overwrite:
-            raise Conflict(f"{self.kind} {tag} already exists; pass overwrite to replace it")
+            raise Conflict(f"{self.kind} {tag} already exists (overwrite=True or --overwrite replaces it)")
         tmp_root = self.root / _TMP
         tmp_root.mkdir(parents=True, exist_ok=True)
         self._clean_stale_tmp(tmp_root)
@@ -140,22 +214,25 @@ class Store:
             old = None
             if final.exists():
                 if not overwrite:
-                    raise Conflict(f"{self.kind} {tag} already exists; pass overwrite to replace it")
+                    raise Conflict(f"{self.kind} {tag} already exists (overwrite=True or --overwrite replaces it)")
                 old = self._trash_path(StoreItem(tag, final))
                 os.rename(final, old)
+            # `latest` first: a kill before the rename leaves it naming a missing version,
+            # which readers skip; the other order could leave it naming an older one.
+            self._update_latest(tag.name, pending=StoreItem(tag, work))
             os.rename(work, final)
             if old is not None:
                 shutil.rmtree(old.parent, ignore_errors=True)
-            self._update_latest(tag.name)
 
     def _trash_path(self, item: StoreItem) -> Path:
         tmp_root = self.root / _TMP
         tmp_root.mkdir(parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(prefix="deleted-", dir=tmp_root)) / item.tag.version
 
-    def _update_latest(self, name: str) -> None:
+    def _update_latest(self, name: str, pending: StoreItem | None = None) -> None:
         name_dir = self.root / name
-        versions = sorted(self._versions(name), key=self._sort_key)
+        versions = [v for v in self._versions(name) if not pending or v.tag != pending.tag]
+        versions = sorted([*versions, *([pending] if pending else [])], key=self._sort_key)
         latest_file = name_dir / _LATEST_FILE
         if not versions:
             latest_file.unlink(missing_ok=True)
@@ -182,14 +259,26 @@ class Store:
 
     @contextlib.contextmanager
     def _lock(self, name: str) -> Iterator[None]:
-        name_dir = self.root / name
-        name_dir.mkdir(parents=True, exist_ok=True)
-        with open(name_dir / _LOCK_FILE, "a") as handle:
+        """An exclusive lock per name; retried when a delete removed the lock file meanwhile."""
+        lock_file = self.root / name / _LOCK_FILE
+        while True:
+            lock_file.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                handle = open(lock_file, "a")  # noqa: SIM115 - closed below
+            except FileNotFoundError:
+                continue
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+                if os.fstat(handle.fileno()).st_ino == os.stat(lock_file).st_ino:
+                    break
+            except FileNotFoundError:
+                pass
+            handle.close()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
 
     def _names(self) -> Iterator[str]:
         for child in self.root.iterdir():

@@ -1,0 +1,2 @@
+export VTSSERVING_MLFLOW_MODEL_PATH=$(vtsserving models get my_mlflow_model:latest -o path)
+vtsserving build

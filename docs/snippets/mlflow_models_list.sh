@@ -1,0 +1,1 @@
+vtsserving models list mlflow_pytorch_mnist

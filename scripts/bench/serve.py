@@ -1,0 +1,237 @@
+"""Serving benchmark: iris LogisticRegression logged with MLflow, single-row JSON, wrk.
+
+Measures in one run, one server at a time, on this machine:
+  vts-batching    `vtsserving serve mlflow-model:iris --production` (adaptive batching)
+  vts-nobatch     the same with `batching.enabled: false`
+  mlflow          `mlflow models serve --env-manager local`
+  bentoml         `bentoml serve` of the same model (BentoML in its own venv, adaptive batching)
+  bare            uvicorn + starlette endpoint that only parses the JSON (the HTTP ceiling)
+
+    .venv/bin/python scripts/bench/serve.py [--duration 15] [--connections 32] [--only vts-batching,bare]
+
+Needs `wrk` (apt-get install -y wrk). Prints a table and the ratios; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+from urllib.request import Request, urlopen
+
+ROOT = Path(__file__).resolve().parents[2]
+PY = sys.executable
+COLUMNS = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+ROW = [5.1, 3.5, 1.4, 0.2]
+MLFLOW_BODY = {"dataframe_split": {"columns": COLUMNS, "data": [ROW]}}
+BENTO_BODY = {"input": [ROW]}
+
+BARE_APP = """
+import json
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.routing import Route
+
+async def invocations(request):
+    doc = json.loads(await request.body())
+    rows = doc["dataframe_split"]["data"]
+    return Response(json.dumps({"predictions": [0] * len(rows)}), media_type="application/json")
+
+app = Starlette(routes=[Route("/invocations", invocations, methods=["POST"])])
+"""
+
+BENTO_SERVICE = """
+import bentoml
+import numpy as np
+import pandas as pd
+
+COLUMNS = {columns!r}
+
+@bentoml.service(workers={workers})
+class Iris:
+    model_ref = bentoml.models.get("iris:latest")
+
+    def __init__(self):
+        self.model = bentoml.mlflow.load_model(self.model_ref)
+
+    @bentoml.api(batchable=True, max_batch_size=100, max_latency_ms=1000)
+    def predict(self, input: np.ndarray) -> np.ndarray:
+        return np.asarray(self.model.predict(pd.DataFrame(input, columns=COLUMNS)))
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def post(url: str, body: dict) -> str:
+    req = Request(url, data=json.dumps(body).encode(), headers={"content-type": "application/json"})
+    with urlopen(req, timeout=10) as resp:
+        return resp.read().decode()
+
+
+def wait_ready(url: str, body: dict, proc: subprocess.Popen, timeout: float = 300) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            return post(url, body)
+        except Exception:  # noqa: BLE001 - not up yet
+            time.sleep(0.5)
+    raise RuntimeError(f"{url} not answering after {timeout}s")
+
+
+def run_wrk(url: str, body: dict, duration: int, connections: int, workdir: Path) -> dict:
+    script = workdir / "post.lua"
+    script.write_text(
+        'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+        f"wrk.body = {json.dumps(json.dumps(body))}\n"
+    )
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), url],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    pct = {p: _ms(v) for p, v in re.findall(r"\s+(50|90|99)%\s+([\d.]+\w+)", out)}
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    timeouts = re.search(r"Socket errors:.*timeout (\d+)", out)
+    return {
+        "rps": rps, "p50": pct.get("50"), "p99": pct.get("99"),
+        "non2xx": int(errors.group(1)) if errors else 0,
+        "timeouts": int(timeouts.group(1)) if timeouts else 0,
+    }
+
+
+def _ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def make_model(work: Path, env: dict[str, str]) -> Path:
+    code = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT / 'tests/integration/server/app')!r})
+        from make_iris import make_iris
+        print(make_iris({str(work)!r})[0])
+    """)
+    out = subprocess.run([PY, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return Path(out.stdout.strip().splitlines()[-1])
+
+
+def setup_bentoml(work: Path, model_path: Path, workers: int) -> tuple[list[str], dict[str, str]] | str:
+    """A venv with BentoML, the model imported; returns (command, env) or why it failed."""
+    venv = work / "bentoml-venv"
+    env = {**os.environ, "BENTOML_HOME": str(work / "bentoml-home"), "BENTOML_DO_NOT_TRACK": "true"}
+    uv = shutil.which("uv") or str(Path(PY).parent / "uv")
+    steps = [
+        [uv, "venv", "-q", "--python", PY, str(venv)],
+        [uv, "pip", "install", "-q", "--python", str(venv / "bin/python"), "bentoml>=1.4",
+         "mlflow", "scikit-learn", "pandas", "cloudpickle"],
+        [str(venv / "bin/python"), "-c",
+         f"import bentoml; bentoml.mlflow.import_model('iris', {str(model_path)!r})"],
+    ]
+    for step in steps:
+        proc = subprocess.run(step, env=env, capture_output=True, text=True)
+        if proc.returncode != 0:
+            return f"{' '.join(step[:3])} failed: {(proc.stderr or proc.stdout).strip()[-400:]}"
+    (work / "bento_service.py").write_text(BENTO_SERVICE.format(columns=COLUMNS, workers=workers))
+    return [str(venv / "bin/bentoml"), "serve", "bento_service:Iris", "--host", "127.0.0.1"], env
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--only", default="", help="comma-separated subset of the servers")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install -y wrk")
+    only = set(filter(None, args.only.split(",")))
+    work = Path(tempfile.mkdtemp(prefix="vts-bench-"))
+    env = {**os.environ, "VTSSERVING_HOME": str(work / "home")}
+    model_path = make_model(work, env)
+    nobatch = work / "nobatch.yaml"
+    nobatch.write_text("batching:\n  enabled: false\n")
+    (work / "bare_app.py").write_text(BARE_APP)
+    vts = [PY, "-m", "vtsserving", "serve", "mlflow-model:iris:latest", "--production",
+           "--workers", str(args.workers)]
+    servers = {
+        "vts-batching": (vts, env, MLFLOW_BODY, "/invocations"),
+        "vts-nobatch": ([*vts, "--config", str(nobatch)], env, MLFLOW_BODY, "/invocations"),
+        "mlflow": ([PY, "-m", "mlflow", "models", "serve", "-m", str(model_path), "--env-manager", "local",
+                    "--host", "127.0.0.1"], env, MLFLOW_BODY, "/invocations"),
+        "bentoml": (None, None, BENTO_BODY, "/predict"),
+        "bare": ([PY, "-m", "uvicorn", "bare_app:app", "--host", "127.0.0.1", "--no-access-log",
+                  "--log-level", "warning"], env, MLFLOW_BODY, "/invocations"),
+    }
+    results: dict[str, dict | str] = {}
+    for name, (cmd, cmd_env, body, route) in servers.items():
+        if only and name not in only:
+            continue
+        if name == "bentoml":
+            setup = setup_bentoml(work, model_path, args.workers)
+            if isinstance(setup, str):
+                results[name] = setup
+                print(f"[bench] bentoml skipped: {setup}", flush=True)
+                continue
+            cmd, cmd_env = setup
+        port = free_port()
+        full = [*cmd, "--port", str(port)]
+        log = open(work / f"{name}.log", "wb")  # noqa: SIM115 - closed below
+        proc = subprocess.Popen(full, cwd=work, env=cmd_env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        try:
+            url = f"http://127.0.0.1:{port}{route}"
+            sample = wait_ready(url, body, proc)
+            run_wrk(url, body, 3, args.connections, work)  # warm up
+            results[name] = {**run_wrk(url, body, args.duration, args.connections, work), "sample": sample[:60]}
+            print(f"[bench] {name}: {results[name]}", flush=True)
+        except Exception as exc:  # noqa: BLE001 - reported in the table
+            results[name] = f"failed: {exc} (log: {work / (name + '.log')})"
+            print(f"[bench] {name}: {results[name]}", flush=True)
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+            log.close()
+    report(results, args)
+
+
+def report(results: dict[str, dict | str], args: argparse.Namespace) -> None:
+    print(f"\nwrk -t1 -c{args.connections} -d{args.duration}s, single-row JSON, {os.cpu_count()} cores,"
+          f" vts/bentoml workers={args.workers}\n")
+    print(f"{'server':<14}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
+    for name, r in results.items():
+        if isinstance(r, str):
+            print(f"{name:<14}{r}")
+        else:
+            print(f"{name:<14}{r['rps']:>10.0f}{r['p50']:>10.1f}{r['p99']:>10.1f}{r['non2xx']:>10}")
+    vts = results.get("vts-batching")
+    if not isinstance(vts, dict):
+        return
+    print()
+    for other in ("mlflow", "bentoml", "bare", "vts-nobatch"):
+        r = results.get(other)
+        if isinstance(r, dict) and r["rps"]:
+            print(f"vts-batching / {other:<12} throughput x{vts['rps'] / r['rps']:.2f}")
+    print(f"vts-batching p99 {vts['p99']:.1f} ms (target < 50 ms)")
+
+
+if __name__ == "__main__":
+    main()

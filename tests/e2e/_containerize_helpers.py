@@ -1,0 +1,110 @@
+"""Helpers for the container end-to-end tests: free ports, containers and images that clean up."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import shutil
+import socket
+import subprocess
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+DOCKER = "/usr/bin/docker" if Path("/usr/bin/docker").exists() else (shutil.which("docker") or "docker")
+
+
+def docker(*args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([DOCKER, *args], capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"docker {' '.join(args)} failed: {proc.stderr.strip()[-2000:]}")
+    return proc
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def remove_images(*images: str) -> None:
+    for image in images:
+        docker("rmi", "-f", image, check=False)
+
+
+@contextlib.contextmanager
+def running(image: str, *args: str, port: int | None = None, env: dict[str, str] | None = None,
+            user: str | None = None) -> Iterator[str]:
+    """A detached container on the host network; removed afterwards, whatever happens."""
+    cmd = ["run", "-d", "--network", "host"]
+    for key, value in (env or {}).items():
+        cmd += ["-e", f"{key}={value}"]
+    if user:
+        cmd += ["--user", user]
+    container = docker(*cmd, image, *args).stdout.strip()
+    try:
+        yield container
+    finally:
+        docker("rm", "-f", container, check=False)
+
+
+def wait_http(url: str, container: str, timeout: float = 120) -> httpx.Response:
+    """GET `url` until it answers; fails with the container's log when it exits or times out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            return httpx.get(url, timeout=5)
+        state = docker("inspect", "-f", "{{.State.Running}}", container, check=False).stdout.strip()
+        if state != "true":
+            break
+        time.sleep(0.5)
+    logs = docker("logs", container, check=False)
+    raise AssertionError(f"{url} never answered; container log:\n{logs.stdout[-3000:]}{logs.stderr[-3000:]}")
+
+
+def make_wheel(folder: Path, name: str, version: str, code: str) -> Path:
+    """A minimal valid pure-Python wheel."""
+    folder.mkdir(parents=True, exist_ok=True)
+    dist = f"{name}-{version}.dist-info"
+    files = {
+        f"{name}/__init__.py": code,
+        f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+        f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: vts-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    record = []
+    for path, text in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
+        record.append(f"{path},sha256={digest},{len(text.encode())}")
+    record.append(f"{dist}/RECORD,,")
+    files[f"{dist}/RECORD"] = "\n".join(record) + "\n"
+    wheel = folder / f"{name}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        for path, text in files.items():
+            zf.writestr(path, text)
+    return wheel
+
+
+def make_vts(root: Path, base_image: str, requirements: str, name: str = "tiny", version: str = "v1") -> Path:
+    """A hand-made vts folder (no service): enough to exercise the image build itself."""
+    from vtsserving.containerize import DockerOptions, write_docker_files
+
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "service.py").write_text("VALUE = 1\n")
+    model = root / "models" / "m" / "v1"
+    model.mkdir(parents=True)
+    (model / "model.yaml").write_text("name: m\nversion: v1\n")
+    (root / "models" / "m" / "latest").write_text("v1\n")
+    python = root / "env" / "python"
+    (python / "wheels").mkdir(parents=True)
+    (python / "requirements.txt").write_text(requirements)
+    (python / "version.txt").write_text("3.11\n")
+    (root / "vts.yaml").write_text(
+        f"name: {name}\nversion: {version}\ncreation_time: '2026-01-02T03:04:05+00:00'\n"
+        f"docker:\n  base_image: {base_image}\n"
+    )
+    write_docker_files(root, DockerOptions(base_image=base_image), python_version="3.11", conda=False)
+    return root

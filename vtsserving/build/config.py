@@ -1,0 +1,141 @@
+"""The `vtsfile.yaml` schema: one typed model, checked whole before anything is written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ..containerize.options import DockerOptions
+from ..exceptions import ConfigError, NotFound
+from ._paths import check_file, expand_path
+
+VTSFILE = "vtsfile.yaml"
+DEFAULT_INCLUDE = ["*"]
+
+
+def _as_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+class PythonOptions(BaseModel):
+    """The `python:` section: pip requirements, index options and local wheels."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    requirements_txt: str | None = None
+    packages: list[str] = Field(default_factory=list)
+    lock_packages: bool = False
+    index_url: str | None = None
+    no_index: bool = False
+    trusted_host: list[str] = Field(default_factory=list)
+    find_links: list[str] = Field(default_factory=list)
+    extra_index_url: list[str] = Field(default_factory=list)
+    pip_args: str | None = None
+    wheels: list[str] = Field(default_factory=list)
+
+    @field_validator("trusted_host", "find_links", "extra_index_url", "wheels", "packages", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return _as_list(value)
+
+
+class CondaOptions(BaseModel):
+    """The `conda:` section: an environment file and/or channels, packages and pip lines."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    environment_yml: str | None = None
+    channels: list[str] = Field(default_factory=list)
+    dependencies: list[str] = Field(default_factory=list)
+    pip: list[str] = Field(default_factory=list)
+    lock_packages: bool = False
+
+    @property
+    def used(self) -> bool:
+        return bool(self.environment_yml or self.channels or self.dependencies or self.pip)
+
+
+class VtsfileConfig(BaseModel):
+    """The whole `vtsfile.yaml`; unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    service: str
+    name: str | None = None
+    description: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    include: list[str] = Field(default_factory=lambda: list(DEFAULT_INCLUDE))
+    exclude: list[str] = Field(default_factory=list)
+    python: PythonOptions = Field(default_factory=PythonOptions)
+    conda: CondaOptions = Field(default_factory=CondaOptions)
+    docker: DockerOptions = Field(default_factory=DockerOptions)
+
+    @field_validator("include", "exclude", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return _as_list(value)
+
+    @field_validator("labels", mode="before")
+    @classmethod
+    def _labels_are_strings(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {str(k): str(v) for k, v in value.items()}
+        return value
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str = "vtsfile") -> VtsfileConfig:
+        """Validate a mapping; the first error names the key and the source file."""
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"{source}: must be a mapping of keys, got {type(data).__name__}")
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+            if err["type"] == "missing":
+                msg = "required key is missing"
+            raise ConfigError(f"{source}: {key}: {msg}") from None
+
+    def resolved(self, build_ctx: Path, source: str = "vtsfile") -> VtsfileConfig:
+        """A copy with every path expanded (`$VAR`, `~`, relative to `build_ctx`) and checked."""
+        py = self.python.model_copy()
+        if py.requirements_txt:
+            py.requirements_txt = str(check_file(py.requirements_txt, build_ctx, "python.requirements_txt", source))
+        py.wheels = [str(check_file(w, build_ctx, "python.wheels", source)) for w in py.wheels]
+        py.find_links = [_maybe_local(f, build_ctx) for f in py.find_links]
+        conda = self.conda.model_copy()
+        if conda.environment_yml:
+            conda.environment_yml = str(check_file(conda.environment_yml, build_ctx, "conda.environment_yml", source))
+        docker = self.docker.model_copy()
+        for key in ("setup_script", "dockerfile_template"):
+            value = getattr(docker, key)
+            if value:
+                setattr(docker, key, str(check_file(value, build_ctx, f"docker.{key}", source)))
+        return self.model_copy(update={"python": py, "conda": conda, "docker": docker})
+
+
+def _maybe_local(value: str, build_ctx: Path) -> str:
+    """URLs pass through; local folders are expanded to absolute paths."""
+    if "://" in value:
+        return value
+    return str(expand_path(value, build_ctx))
+
+
+def load_vtsfile(path: str | Path, build_ctx: Path) -> VtsfileConfig:
+    """Read, validate and resolve a vtsfile; every problem is one `ConfigError` line."""
+    path = Path(path)
+    if not path.is_file():
+        raise NotFound(f"vtsfile {path} not found: create it or pass -f PATH")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark else ""
+        raise ConfigError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    return VtsfileConfig.from_dict(data, str(path)).resolved(build_ctx, str(path))

@@ -1,0 +1,55 @@
+"""`vtsserving serve [TARGET]`: serve a service over HTTP."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+DEFAULT_PORT = 3000
+
+
+@click.command()
+@click.argument("target", required=False)
+@click.option("--working-dir", default=".", show_default=True, type=click.Path(file_okay=False),
+              help="Folder to import the service from.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", type=int, default=None, help="Port to bind [default: $PORT or 3000].")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes [default: one per CPU with --production, else 1].")
+@click.option("--reload", is_flag=True, help="Restart when the service's files change (development).")
+@click.option("--production", is_flag=True, help="Production mode: one worker per CPU, no access log.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Server configuration YAML (batching, body size limit) [default: $VTSSERVING_CONFIG].")
+def serve(
+    target: str | None, working_dir: str, host: str, port: int | None, workers: int | None,
+    reload: bool, production: bool, config_path: str | None,
+) -> None:
+    """Serve TARGET over HTTP: `module:attr`, a vts folder, a vts tag, or `mlflow-model:TAG`.
+
+    Without TARGET, serves the `service:` named in ./vtsfile.yaml. Routes: the APIs, / (Swagger
+    UI), /docs.json (OpenAPI), /livez, /readyz, /healthz and /metrics.
+    """
+    from ..server.worker import serve as run_server
+    from ..service import default_target
+
+    if reload and production:
+        raise click.UsageError("--reload is for development; it cannot be used with --production")
+    target = target or default_target(working_dir)
+    if port is None:
+        port = _port_from_env()
+    if workers is None:
+        workers = (os.cpu_count() or 1) if production else 1
+    run_server(
+        target, working_dir=working_dir, host=host, port=port, workers=workers,
+        reload=reload, production=production, config_path=config_path,
+    )
+
+
+def _port_from_env() -> int:
+    value = os.environ.get("PORT", "")
+    if not value:
+        return DEFAULT_PORT
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise click.BadParameter(f"PORT={value!r} is not a port number (1-65535)", param_hint="PORT")
+    return int(value)

@@ -1,0 +1,109 @@
+"""The vts store commands: `vtsserving list|get|delete|export|import`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from ..exceptions import NotFound
+from ._output import dir_size, echo_data, human_size, output_option
+
+
+def _row(vts: Any) -> dict[str, Any]:
+    return {
+        "tag": str(vts.tag),
+        "service": vts.info.service,
+        "size": dir_size(vts.path),
+        "creation_time": vts.info.creation_time.isoformat(),
+        "path": vts.path,
+    }
+
+
+def _status(message: str) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True).status(message)
+
+
+@click.command("list")
+@click.argument("name", required=False)
+@output_option()
+def list_vts(name: str | None, output: str) -> None:
+    """List vts bundles (every version of NAME when given), newest last."""
+    from ..build import list_vts as list_all, vts_store
+
+    rows = [_row(v) for v in list_all(name)]
+    if name and not rows:
+        raise NotFound(f"vts {name!r} not found in {vts_store().root}")
+    if output != "table":
+        echo_data(rows, output)
+        return
+    if not rows:
+        click.echo(f"No vts in {vts_store().root}", err=True)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("Tag", "Service", "Size", "Creation Time", box=None, header_style="bold")
+    for r in rows:
+        table.add_row(r["tag"], r["service"], human_size(r["size"]), r["creation_time"][:19].replace("T", " "))
+    Console().print(table)
+
+
+@click.command("get")
+@click.argument("tag")
+@output_option(("yaml", "json", "path"), default="yaml")
+def get_vts(tag: str, output: str) -> None:
+    """Show a vts's vts.yaml, or only its folder with `-o path`."""
+    from ..build import get
+
+    vts = get(tag)
+    if output == "path":
+        click.echo(vts.path)
+    elif output == "json":
+        click.echo(json.dumps(vts.info.model_dump(mode="json"), indent=2))
+    else:
+        click.echo(vts.info.to_yaml().rstrip())
+
+
+@click.command("delete")
+@click.argument("tags", nargs=-1, required=True)
+@click.option("-y", "--yes", is_flag=True, help="Delete without asking.")
+def delete_vts(tags: tuple[str, ...], yes: bool) -> None:
+    """Delete one or more vts versions (`latest` moves to the newest left)."""
+    from ..build import vts_store
+
+    store = vts_store()
+    items = list(dict.fromkeys(store.get(tag) for tag in tags))  # all resolve before any goes
+    if not yes:
+        click.confirm(f"Delete vts {', '.join(str(i.tag) for i in items)}?", abort=True, err=True)
+    for item in items:
+        store.delete(item.tag)
+        click.echo(f"Deleted vts {item.tag}")
+
+
+@click.command("export")
+@click.argument("tag")
+@click.argument("path", required=False)
+def export_vts(tag: str, path: str | None) -> None:
+    """Write vts TAG as a .tar.gz to PATH (file, folder or URL such as s3://bucket/key)."""
+    from ..build import export_vts as export, get
+
+    resolved = get(tag).tag
+    with _status(f"Exporting vts {resolved}"):
+        written = export(resolved, path)
+    click.echo(f"Exported vts {resolved} to {written}")
+
+
+@click.command("import")
+@click.argument("path")
+@click.option("--overwrite", is_flag=True, help="Replace the version if it exists already.")
+def import_vts(path: str, overwrite: bool) -> None:
+    """Import a vts archive written by `vtsserving export` (file or URL)."""
+    from ..build import import_vts as do_import
+
+    with _status(f"Importing {path}"):
+        vts = do_import(path, overwrite=overwrite)
+    click.echo(f"Imported vts {vts.tag}")

@@ -1,0 +1,1 @@
+"""The HTTP server: ASGI app, worker processes, health and metrics."""

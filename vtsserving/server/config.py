@@ -1,0 +1,82 @@
+"""Server configuration: a YAML file (`--config` or `VTSSERVING_CONFIG`) validated by pydantic.
+
+    api_server: {max_body_size: 20971520, graceful_shutdown_timeout: 20}
+    batching: {enabled: true, max_batch_size: 100, max_latency_ms: 10000}   # every runner
+    runners:
+      iris_clf:
+        max_batch_size: 50
+        max_latency_ms: 20
+        methods: {predict: {max_batch_size: 32, max_latency_ms: 10}}
+
+Configuration overrides what the code sets; per-method values override per-runner ones.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..exceptions import ConfigError
+
+CONFIG_ENV = "VTSSERVING_CONFIG"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MethodConfig(_Strict):
+    max_batch_size: int | None = Field(None, ge=1)
+    max_latency_ms: float | None = Field(None, gt=0)
+
+
+class RunnerConfig(MethodConfig):
+    methods: dict[str, MethodConfig] = {}
+
+
+class BatchingConfig(MethodConfig):
+    enabled: bool = True
+
+
+class ApiServerConfig(_Strict):
+    max_body_size: int = Field(20 * 1024 * 1024, ge=1)
+    graceful_shutdown_timeout: float = Field(20, ge=0)
+
+
+class ServerConfig(_Strict):
+    api_server: ApiServerConfig = ApiServerConfig()
+    batching: BatchingConfig = BatchingConfig()
+    runners: dict[str, RunnerConfig] = {}
+
+    def runner_overrides(self, name: str) -> dict[str, Any]:
+        """Keyword arguments for `Runner.configure` (global defaults, then the runner's)."""
+        own = self.runners.get(name, RunnerConfig())
+        return {
+            "max_batch_size": own.max_batch_size or self.batching.max_batch_size,
+            "max_latency_ms": own.max_latency_ms or self.batching.max_latency_ms,
+            "methods": {k: v.model_dump(exclude_none=True) for k, v in own.methods.items()},
+        }
+
+
+def load_config(path: str | None = None) -> ServerConfig:
+    """The configuration in `path` (or `$VTSSERVING_CONFIG`), or the defaults."""
+    path = path or os.environ.get(CONFIG_ENV)
+    if not path:
+        return ServerConfig()
+    file = Path(path).expanduser()
+    try:
+        data = yaml.safe_load(file.read_text()) or {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read configuration {file}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{file} is not valid YAML: {exc}") from None
+    try:
+        return ServerConfig.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(f"{file}: {where}: {err['msg']}") from None
