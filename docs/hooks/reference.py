@@ -7,10 +7,16 @@ the `vtsserving` click group with its usage, help and options.
 
 from __future__ import annotations
 
+import html
 import importlib
+import inspect
 import json
+from pathlib import Path
 from typing import Any
 
+import yaml
+
+KEY_DOCS = Path(__file__).with_name("vtsfile_keys.yaml")
 VTSFILE_MARKER = "<!-- vtsfile-reference -->"
 CLI_MARKER = "<!-- cli-reference -->"
 
@@ -43,48 +49,56 @@ def vtsfile_model() -> type:
     raise RuntimeError("no vtsfile schema found in vtsserving.build or vtsserving.containerize")
 
 
+def key_docs() -> dict[str, str]:
+    """The prose line of each vtsfile key (`section.key` for nested keys)."""
+    return yaml.safe_load(KEY_DOCS.read_text())
+
+
+def schema_keys(model: type | None = None, prefix: str = "") -> list[str]:
+    """Every key of the vtsfile schema, nested ones as `section.key`."""
+    model = model or vtsfile_model()
+    keys = []
+    for name, field in model.model_fields.items():
+        keys.append(prefix + name)
+        if _is_model(field.annotation):
+            keys += schema_keys(field.annotation, f"{name}.")
+    return keys
+
+
 def vtsfile_reference() -> str:
     model = vtsfile_model()
-    schema = model.model_json_schema()
-    defs = schema.get("$defs", {})
+    docs = key_docs()
     if model.__name__ == "DockerOptions":
-        return _section("docker", schema, defs, level=2)
-    top: list[tuple[str, dict]] = []
-    nested: list[tuple[str, dict]] = []
-    for key, prop in schema["properties"].items():
-        target = _resolve(prop, defs)
-        (nested if target is not None else top).append((key, target or prop))
-    out = [_doc(schema), "", "## Top-level keys", "", *_table(top, schema, defs), ""]
+        return _section("docker", model, docs)
+    nested = [(n, f.annotation) for n, f in model.model_fields.items() if _is_model(f.annotation)]
+    out = [_cell(inspect.getdoc(model) or ""), "", "## Top-level keys", "", *_table(model, docs, ""), ""]
     for key, sub in nested:
-        out += [_section(key, sub, defs, level=2), ""]
+        out += [_section(key, sub, docs), ""]
     return "\n".join(out)
 
 
-def _section(key: str, schema: dict, defs: dict, level: int) -> str:
-    rows = list(schema.get("properties", {}).items())
-    lines = [f"{'#' * level} `{key}:`", "", _doc(schema), "", *_table(rows, schema, defs)]
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and hasattr(annotation, "model_fields")
+
+
+def _section(key: str, model: type, docs: dict[str, str]) -> str:
+    lines = [f"## `{key}:`", "", _cell(inspect.getdoc(model) or ""), "", *_table(model, docs, f"{key}.")]
     return "\n".join(lines)
 
 
-def _table(rows: list[tuple[str, dict]], parent: dict, defs: dict) -> list[str]:
-    required = set(parent.get("required", []))
+def _table(model: type, docs: dict[str, str], prefix: str) -> list[str]:
+    props = model.model_json_schema()["properties"]
     lines = ["| key | type | default | description |", "|---|---|---|---|"]
-    for key, prop in rows:
-        sub = _resolve(prop, defs)
-        if sub is not None:
+    for key, field in model.model_fields.items():
+        if _is_model(field.annotation):
             kind, default = "mapping", f"see [`{key}:`](#{key})"
+        elif field.is_required():
+            kind, default = _type(props[key]), "**required**"
         else:
-            kind, default = _type(prop), "**required**" if key in required else _default(prop)
-        lines.append(f"| `{key}` | {kind} | {default} | {_cell(prop.get('description', ''))} |")
+            kind, default = _type(props[key]), _default(field.get_default(call_default_factory=True))
+        text = field.description or docs.get(prefix + key, "")
+        lines.append(f"| `{key}` | {_cell(kind)} | {_cell(default)} | {_cell(text)} |")
     return lines
-
-
-def _resolve(prop: dict, defs: dict) -> dict | None:
-    """The schema of a nested section (an object defined in `$defs`), else None."""
-    ref = prop.get("$ref") or next((p["$ref"] for p in prop.get("allOf", []) if "$ref" in p), None)
-    if ref is None:
-        return None
-    return defs[ref.rsplit("/", 1)[-1]]
 
 
 def _type(prop: dict) -> str:
@@ -103,17 +117,8 @@ def _type(prop: dict) -> str:
     return {"null": "null", "string": "string", "boolean": "boolean", "integer": "integer", "number": "number"}.get(kind, kind)
 
 
-def _default(prop: dict) -> str:
-    if "default" not in prop:
-        return ""
-    value = prop["default"]
-    if value in (None, [], {}):
-        return "none" if value is None else f"`{json.dumps(value)}`"
-    return f"`{json.dumps(value)}`"
-
-
-def _doc(schema: dict) -> str:
-    return _cell(schema.get("description", "")).replace("\\|", "|")
+def _default(value: Any) -> str:
+    return "none" if value is None else f"`{json.dumps(value)}`"
 
 
 def _cell(text: str) -> str:
@@ -138,7 +143,7 @@ def _command_doc(cmd: Any, ctx: Any, out: list[str], level: int) -> None:
     import click
 
     out += [f"{'#' * level} `{ctx.command_path}`", ""]
-    help_text = (cmd.help or "").strip()
+    help_text = inspect.cleandoc(cmd.help or "")
     if help_text:
         out += [_plain(help_text), ""]
     out += ["```text", cmd.get_usage(ctx), "```", ""]
@@ -163,7 +168,14 @@ def _option_row(param: Any, ctx: Any) -> str | None:
     if record is None:
         return None
     names, text = record
-    return f"| `{names}` | {_cell(text)} |"
+    return f"| {_code(names)} | {_cell(text)} |"
+
+
+def _code(text: str) -> str:
+    """Inline code for a table cell; `|` cannot be escaped inside backticks, so use HTML then."""
+    if "|" not in text:
+        return f"`{text}`"
+    return f"<code>{html.escape(text).replace('|', '&#124;')}</code>"
 
 
 def _plain(text: str) -> str:

@@ -3,6 +3,7 @@
 Measures in one run, one server at a time, on this machine:
   vts-batching    `vtsserving serve mlflow-model:iris --production` (adaptive batching)
   vts-nobatch     the same with `batching.enabled: false`
+  vts-1worker     vts-batching with one worker process (for the process-model choice)
   mlflow          `mlflow models serve --env-manager local`
   bentoml         `bentoml serve` of the same model (BentoML in its own venv, adaptive batching)
   bare            uvicorn + starlette endpoint that only parses the JSON (the HTTP ceiling)
@@ -162,7 +163,8 @@ def main() -> None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
     only = set(filter(None, args.only.split(",")))
     work = Path(tempfile.mkdtemp(prefix="vts-bench-"))
-    env = {**os.environ, "VTSSERVING_HOME": str(work / "home")}
+    path = f"{Path(PY).parent}{os.pathsep}{os.environ.get('PATH', '')}"  # mlflow runs `uvicorn`
+    env = {**os.environ, "VTSSERVING_HOME": str(work / "home"), "PATH": path}
     model_path = make_model(work, env)
     nobatch = work / "nobatch.yaml"
     nobatch.write_text("batching:\n  enabled: false\n")
@@ -172,6 +174,7 @@ def main() -> None:
     servers = {
         "vts-batching": (vts, env, MLFLOW_BODY, "/invocations"),
         "vts-nobatch": ([*vts, "--config", str(nobatch)], env, MLFLOW_BODY, "/invocations"),
+        "vts-1worker": ([*vts[:-1], "1"], env, MLFLOW_BODY, "/invocations"),
         "mlflow": ([PY, "-m", "mlflow", "models", "serve", "-m", str(model_path), "--env-manager", "local",
                     "--host", "127.0.0.1"], env, MLFLOW_BODY, "/invocations"),
         "bentoml": (None, None, BENTO_BODY, "/predict"),
@@ -226,7 +229,7 @@ def report(results: dict[str, dict | str], args: argparse.Namespace) -> None:
     if not isinstance(vts, dict):
         return
     print()
-    for other in ("mlflow", "bentoml", "bare", "vts-nobatch"):
+    for other in ("mlflow", "bentoml", "bare", "vts-nobatch", "vts-1worker"):
         r = results.get(other)
         if isinstance(r, dict) and r["rps"]:
             print(f"vts-batching / {other:<12} throughput x{vts['rps'] / r['rps']:.2f}")

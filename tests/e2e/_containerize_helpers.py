@@ -53,11 +53,13 @@ def running(image: str, *args: str, port: int | None = None, env: dict[str, str]
 
 
 def wait_http(url: str, container: str, timeout: float = 120) -> httpx.Response:
-    """GET `url` until it answers; fails with the container's log when it exits or times out."""
+    """GET `url` until it answers 200; fails with the container's log when it exits or times out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with contextlib.suppress(httpx.HTTPError):
-            return httpx.get(url, timeout=5)
+            response = httpx.get(url, timeout=5)
+            if response.status_code == 200:
+                return response
         state = docker("inspect", "-f", "{{.State.Running}}", container, check=False).stdout.strip()
         if state != "true":
             break

@@ -26,8 +26,6 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "mlflow"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
-pytestmark = pytest.mark.slow
-
 # The pieces these examples stand on, and the issue that delivers each.
 _REQUIRED = {
     "vtsserving.mlflow": "MLflow import (issue #3)",
@@ -144,6 +142,37 @@ def _assert_client_error(response: httpx.Response) -> dict:
     return body
 
 
+EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+
+
+def test_every_workflow_has_an_example() -> None:
+    assert sorted(
+        ["native_sklearn", "pytorch", "registered_model", "run_metadata", "sklearn_autolog", "sklearn_logistic_regression"]
+    ) == EXAMPLE_NAMES
+    for name in EXAMPLE_NAMES:
+        files = {p.name for p in (EXAMPLES / name).iterdir()}
+        assert {"README.md", "train.py", "service.py", "vtsfile.yaml"} <= files, name
+
+
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_example_vtsfile_is_valid(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each example's vtsfile.yaml passes the build's schema, paths resolved."""
+    import yaml
+
+    from vtsserving.build.config import VtsfileConfig
+
+    model = tmp_path / "model" / "mlflow_model"
+    model.mkdir(parents=True)
+    (model / "requirements.txt").write_text("scikit-learn\n")
+    monkeypatch.setenv("VTSSERVING_MLFLOW_MODEL_PATH", str(model.parent))
+    path = EXAMPLES / name / "vtsfile.yaml"
+    config = VtsfileConfig.from_dict(yaml.safe_load(path.read_text()), str(path))
+    config.resolved(EXAMPLES / name, str(path))
+    assert config.service == "service:svc"
+    assert config.labels["example"] == name
+
+
+@pytest.mark.slow
 def test_sklearn_logistic_regression(tmp_path: Path, mlflow_env: Path) -> None:
     _require("vtsserving.mlflow", "vtsserving.io", "vtsserving.cli.serve")
     folder = _copy_example("sklearn_logistic_regression", tmp_path)
@@ -165,6 +194,7 @@ def test_sklearn_logistic_regression(tmp_path: Path, mlflow_env: Path) -> None:
         _assert_client_error(bad)
 
 
+@pytest.mark.slow
 def test_pytorch(tmp_path: Path, mlflow_env: Path) -> None:
     _require("vtsserving.mlflow", "vtsserving.io", "vtsserving.cli.serve")
     folder = _copy_example("pytorch", tmp_path)
@@ -196,6 +226,7 @@ def test_pytorch(tmp_path: Path, mlflow_env: Path) -> None:
         _assert_client_error(bad)
 
 
+@pytest.mark.slow
 def test_sklearn_autolog(tmp_path: Path, mlflow_env: Path) -> None:
     _require("vtsserving.mlflow", "vtsserving.io", "vtsserving.cli.serve")
     folder = _copy_example("sklearn_autolog", tmp_path)
@@ -240,6 +271,7 @@ def tracking_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
         _stop(proc)
 
 
+@pytest.mark.slow
 def test_registered_model(tmp_path: Path, tracking_server: str) -> None:
     _require("vtsserving.mlflow", "vtsserving.io", "vtsserving.cli.serve")
     folder = _copy_example("registered_model", tmp_path)
@@ -264,6 +296,7 @@ def test_registered_model(tmp_path: Path, tracking_server: str) -> None:
         _assert_client_error(bad)
 
 
+@pytest.mark.slow
 def test_run_metadata(tmp_path: Path, mlflow_env: Path) -> None:
     _require("vtsserving.mlflow", "vtsserving.io", "vtsserving.cli.serve")
     folder = _copy_example("run_metadata", tmp_path)
@@ -292,6 +325,7 @@ def test_run_metadata(tmp_path: Path, mlflow_env: Path) -> None:
         _assert_client_error(bad)
 
 
+@pytest.mark.slow
 def test_native_sklearn(tmp_path: Path, mlflow_env: Path) -> None:
     _require("vtsserving.sklearn", "vtsserving.io", "vtsserving.cli.serve")
     folder = _copy_example("native_sklearn", tmp_path)

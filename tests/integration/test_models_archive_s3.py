@@ -102,6 +102,9 @@ def test_bad_remote_archives(s3: str) -> None:
     with pytest.raises(InvalidArgument, match="not a readable .tar.gz archive"):
         models.import_model(f"s3://{BUCKET}/junk.tar.gz")
     assert models.list() == []
+    _save()
+    with pytest.raises(NotFound, match="cannot write s3://no-such-bucket/m.tar.gz"):
+        models.export_model("iris", "s3://no-such-bucket/m.tar.gz")
 
 
 @pytest.mark.slow

@@ -79,7 +79,7 @@ def test_get_formats() -> None:
     info = yaml.safe_load(_run("models", "get", "iris").stdout)
     assert info["name"] == "iris" and info["version"] == model.tag.version
     data = json.loads(_run("models", "get", f"iris:{model.tag.version[:12]}", "-o", "json").stdout)
-    assert data["module"] == "vtsserving.sklearn"
+    assert data == info  # the same content as model.yaml
 
 
 @pytest.mark.parametrize(

@@ -65,12 +65,14 @@ def test_default_debian_slim_image_with_venv_user_port_and_entrypoint(vts: Path)
 
 def test_layers_are_ordered_deps_then_models_then_code(vts: Path) -> None:
     text = render(vts)
-    deps = text.index("install.sh\n")
+    deps = text.index("install.sh --deps\n")
+    own = text.index("install.sh --vtsserving\n")
+    assert deps < text.index('["env/python/wheels/vtsserving-0.1.0-py3-none-any.whl", "/tmp/vts-env/python/wheels/"]') < own
     venv = text.index("COPY --from=vts-builder")
     model = text.index('["models/iris"')
     code = text.index('["src", "/home/vts/vts/src"]')
     vts_yaml = text.index('"vts.yaml"')
-    assert deps < venv < model < code
+    assert deps < own < venv < model < code
     assert model < vts_yaml
     # the labels and runtime settings come last, after every file
     assert text.index("LABEL ") > vts_yaml
@@ -246,10 +248,20 @@ def test_install_script_uses_uv_then_pip(vts: Path, tmp_path: Path) -> None:
     log = tmp_path / "uv.log"
     env = {**os.environ, "UV": str(fake_uv), "UV_LOG": str(log), "VIRTUAL_ENV": str(venv),
            "VTS_SECRETS_DIR": str(secrets)}
-    subprocess.run(["bash", str(vts / "env/python/install.sh")], env=env, check=True, capture_output=True)
+    (vts / "env/python/wheels/torch-2.13.0+cpu-cp311-cp311-linux_x86_64.whl").write_bytes(b"")
+    script = str(vts / "env/python/install.sh")
+    subprocess.run(["bash", script, "--deps"], env=env, check=True, capture_output=True)
+    deps = log.read_text()
+    assert "requirements.lock.txt" in deps and "torch-2.13.0+cpu" in deps and "vtsserving-0.1.0" not in deps
+    log.unlink()
+    subprocess.run(["bash", script, "--vtsserving"], env=env, check=True, capture_output=True)
+    own = log.read_text()
+    assert "vtsserving-0.1.0-py3-none-any.whl" in own and "requirements" not in own and "torch" not in own
+    log.unlink()
+    subprocess.run(["bash", script], env=env, check=True, capture_output=True)
     calls = log.read_text()
     assert "pip install --python" in calls
-    assert "requirements.lock.txt" in calls and "vtsserving-0.1.0-py3-none-any.whl" in calls
+    assert "requirements.lock.txt" in calls and "vtsserving-0.1.0-py3-none-any.whl" in calls and "torch" in calls
     assert "index=https://u:tok@example.invalid/simple" in calls
     assert f"netrc={secrets}/netrc" in calls
     assert (venv / "vts-installed.txt").read_text().strip()  # the SBOM list is written

@@ -85,3 +85,15 @@ def test_bad_input(net: TwoHead) -> None:
     vtsserving.sklearn.save_model("clf", DummyClassifier().fit([[0]], [0]))
     with pytest.raises(InvalidArgument, match="saved by 'vtsserving.sklearn'"):
         vtsserving.pytorch.load_model("clf")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (checked on an H100 by hand)")
+def test_runnable_uses_cuda_and_returns_cpu_tensors(net: TwoHead) -> None:
+    model = vtsserving.pytorch.save_model("net", net)
+    assert next(vtsserving.pytorch.load_model(model, device_id="cuda").parameters()).is_cuda
+    runner = model.to_runner()
+    runner.init_local()
+    assert runner.runnable.device == "cuda"
+    out = runner.__call__.run(X)
+    assert out.device.type == "cpu"
+    torch.testing.assert_close(out, net(torch.from_numpy(X)).detach(), rtol=1e-3, atol=1e-4)

@@ -187,3 +187,14 @@ def test_export_refuses_links_leaving_the_item(tmp_path: Path) -> None:
     with pytest.raises(InvalidArgument, match="links outside"):
         export_archive(item, str(tmp_path / "bad.tar.gz"))
     assert not (tmp_path / "bad.tar.gz").exists()
+
+
+def test_export_destinations(tmp_path: Path) -> None:
+    item = tmp_path / "store" / "m" / "v1"
+    item.mkdir(parents=True)
+    (item / "item.yaml").write_text(yaml.safe_dump(INFO))
+    with pytest.raises(NotFound, match="does not exist"):
+        export_archive(item, str(tmp_path / "missing") + "/")  # a folder that is not there
+    url = export_archive(item, f"file://{tmp_path}/")
+    assert url == str(tmp_path / "m-v1.tar.gz")
+    assert import_archive(_store(tmp_path / "other"), f"file://{url}").tag.version == "v1"

@@ -92,6 +92,7 @@ class VtsfileConfig(BaseModel):
             data = {}
         if not isinstance(data, dict):
             raise ConfigError(f"{source}: must be a mapping of keys, got {type(data).__name__}")
+        data = _python_version_as_text(data, source)
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
@@ -118,6 +119,20 @@ class VtsfileConfig(BaseModel):
             if value:
                 setattr(docker, key, str(check_file(value, build_ctx, f"docker.{key}", source)))
         return self.model_copy(update={"python": py, "conda": conda, "docker": docker})
+
+
+def _python_version_as_text(data: dict[str, Any], source: str) -> dict[str, Any]:
+    """YAML reads `python_version: 3.10` as the number 3.1: accept 3.11-style numbers, explain 3.1."""
+    docker = data.get("docker")
+    value = docker.get("python_version") if isinstance(docker, dict) else None
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return data
+    text = str(value)
+    if len(text.partition(".")[2]) < 2:
+        raise ConfigError(
+            f"{source}: docker.python_version: YAML reads {value!r} as a number; quote it, e.g. \"3.10\""
+        )
+    return {**data, "docker": {**docker, "python_version": text}}
 
 
 def _maybe_local(value: str, build_ctx: Path) -> str:

@@ -43,7 +43,7 @@ def _logical_lines(text: str) -> list[str]:
         if line.endswith("\\"):
             buf += line[:-1] + " "
             continue
-        line = (buf + line).strip()
+        line = " ".join((buf + line).split())
         buf = ""
         if line:
             out.append(line)

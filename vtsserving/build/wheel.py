@@ -115,8 +115,9 @@ def _record_hash(data: bytes) -> str:
 
 def _repack_installed(dist: importlib.metadata.Distribution, out: Path) -> Path:
     """Zip the installed files (package + dist-info) back into a wheel."""
-    info_dir = f"{_DIST}-{dist.version}.dist-info"
-    rows, wheel = [], out / f"{_DIST}-{dist.version}-py3-none-any.whl"
+    name = dist.metadata["Name"].replace("-", "_")
+    info_dir = f"{name}-{dist.version}.dist-info"
+    rows, wheel = [], out / f"{name}-{dist.version}-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as zf:
         for file in dist.files or []:
             name = str(file)

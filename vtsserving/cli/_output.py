@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 import click
-import yaml
 
 OUTPUT_CHOICES = ("table", "json", "yaml")
 
@@ -23,6 +22,8 @@ def echo_data(data: Any, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(data, indent=2, default=str))
     else:
+        import yaml  # lazily: `models list` as a table needs no YAML (keeps it fast)
+
         click.echo(yaml.safe_dump(data, sort_keys=False).rstrip())
 
 

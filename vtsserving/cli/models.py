@@ -1,7 +1,8 @@
 """`vtsserving models ...`: list, get, delete, export and import models in the local store.
 
-`list` reads `model.yaml` files directly (C YAML loader, no pydantic) so it stays fast
-with thousands of models; the other commands go through `vtsserving.models`.
+`list` scans the top-level fields of each `model.yaml` (a full YAML parse only when the
+scan cannot tell; no pydantic) so it stays fast with thousands of models; the other
+commands go through `vtsserving.models`.
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ def get_model(tag: str, output: str) -> None:
     if output == "path":
         click.echo(model.path)
     elif output == "json":
-        click.echo(json.dumps(model.info.model_dump(mode="json"), indent=2))
+        click.echo(json.dumps(model.info.to_dict(), indent=2))
     else:
         click.echo(model.info.to_yaml().rstrip())
 

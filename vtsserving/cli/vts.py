@@ -32,7 +32,8 @@ def _status(message: str) -> Any:
 @output_option()
 def list_vts(name: str | None, output: str) -> None:
     """List vts bundles (every version of NAME when given), newest last."""
-    from ..build import list_vts as list_all, vts_store
+    from ..build import list_vts as list_all
+    from ..build import vts_store
 
     rows = [_row(v) for v in list_all(name)]
     if name and not rows:
@@ -89,7 +90,8 @@ def delete_vts(tags: tuple[str, ...], yes: bool) -> None:
 @click.argument("path", required=False)
 def export_vts(tag: str, path: str | None) -> None:
     """Write vts TAG as a .tar.gz to PATH (file, folder or URL such as s3://bucket/key)."""
-    from ..build import export_vts as export, get
+    from ..build import export_vts as export
+    from ..build import get
 
     resolved = get(tag).tag
     with _status(f"Exporting vts {resolved}"):

@@ -167,6 +167,16 @@ def _env_copies(env_dir: Path) -> list[tuple[list[str], str]]:
     return copies
 
 
+def _python_copies(vts_dir: Path) -> dict[str, list[str]]:
+    """env/python split for the builder: files, dependency wheels, vtsserving's own wheel."""
+    python = vts_dir / "env" / "python"
+    files = sorted(f"env/python/{f.name}" for f in python.iterdir() if f.is_file()) if python.is_dir() else []
+    wheels = sorted(python.glob("wheels/*.whl")) if python.is_dir() else []
+    own = [f"env/python/wheels/{w.name}" for w in wheels if w.name.startswith("vtsserving-")]
+    deps = [f"env/python/wheels/{w.name}" for w in wheels if not w.name.startswith("vtsserving-")]
+    return {"python_files": files or ["env/python/install.sh"], "dependency_wheels": deps, "vtsserving_wheels": own}
+
+
 def _lock_sha256(vts_dir: Path) -> str:
     for rel in ("env/python/requirements.lock.txt", "env/python/requirements.txt", "env/conda/environment.yml"):
         path = vts_dir / rel
@@ -216,6 +226,7 @@ def _context(
         "setup_script": SETUP_SCRIPT if (vts_dir / SETUP_SCRIPT).is_file() else None,
         "env": docker.env,
         "models": _model_copies(vts_dir),
+        **_python_copies(vts_dir),
         "code_copies": _code_copies(vts_dir) if vts_dir.is_dir() else [],
         "lock_sha256": _lock_sha256(vts_dir),
         "apt_install": _apt_install(features),

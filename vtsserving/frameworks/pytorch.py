@@ -91,8 +91,21 @@ def _to_tensor(torch: Any, value: Any, device: str) -> Any:
     return value
 
 
+def _to_cpu(torch: Any, value: Any) -> Any:
+    """Outputs come back on the CPU, so IO descriptors can turn them into numpy or JSON."""
+    if isinstance(value, torch.Tensor):
+        return value.cpu()
+    if isinstance(value, (list, tuple)):
+        items = [_to_cpu(torch, v) for v in value]
+        return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
+    if isinstance(value, dict):
+        return {k: _to_cpu(torch, v) for k, v in value.items()}
+    return value
+
+
 def get_runnable(model: Model) -> type[Runnable]:
-    """A Runnable with one method per signature; numpy inputs become tensors on its device."""
+    """A Runnable with one method per signature: numpy or tensor inputs go to its device
+    (CUDA when available), tensor outputs come back on the CPU."""
     from ..runner import Runnable
 
     class PytorchRunnable(Runnable):
@@ -111,7 +124,7 @@ def get_runnable(model: Model) -> type[Runnable]:
             args = tuple(_to_tensor(torch, a, device) for a in args)
             kwargs = {k: _to_tensor(torch, v, device) for k, v in kwargs.items()}
             with torch.inference_mode():
-                return getattr(self.model, method)(*args, **kwargs)
+                return _to_cpu(torch, getattr(self.model, method)(*args, **kwargs))
 
         return run
 

@@ -7,13 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..exceptions import BadInput, InvalidArgument
 from .base import IODescriptor
-from .file import File
-from .image import Image
 
 if TYPE_CHECKING:
     from starlette.requests import Request
-
-_BINARY = (File, Image)
 
 
 class Multipart(IODescriptor):
@@ -71,10 +67,12 @@ class Multipart(IODescriptor):
         return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
 
     def schema(self) -> dict[str, Any]:
-        props = {}
-        for name, field in self.fields.items():
-            props[name] = field.schema() if isinstance(field, _BINARY) else {"type": "string"}
+        props = {name: field.schema() for name, field in self.fields.items()}
         return {"type": "object", "required": sorted(self.fields), "properties": props}
+
+    def openapi_content(self) -> dict[str, Any]:
+        encoding = {name: {"contentType": field.media_type} for name, field in self.fields.items()}
+        return {self.media_type: {"schema": self.schema(), "encoding": encoding}}
 
     def components(self) -> dict[str, Any]:
         merged: dict[str, Any] = {}

@@ -114,7 +114,7 @@ class PandasDataFrame(IODescriptor):
         elif self.orient == "values":
             data = obj.values.tolist()
         else:
-            data = obj.to_dict(orient=self.orient)
+            data = obj.to_dict(orient="dict" if self.orient == "columns" else self.orient)
         return dump_json(data), self.media_type
 
     def schema(self) -> dict[str, Any]:
@@ -151,7 +151,7 @@ class PandasDataFrame(IODescriptor):
 def _astype(obj: Any, dtype: Any, enforce: bool) -> Any:
     try:
         return obj.astype(dtype)
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, OverflowError) as exc:
         if enforce:
             raise BadInput(f"input does not have the declared dtype {dtype}: {exc}") from None
         return obj

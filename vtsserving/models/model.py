@@ -72,14 +72,18 @@ class ModelInfo(BaseModel):
     def tag(self) -> Tag:
         return Tag(self.name, self.version)
 
-    def to_yaml(self) -> str:
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data as written to `model.yaml` (also what `models get -o json` prints)."""
         data = self.model_dump(mode="json", exclude_none=False)
         data["creation_time"] = self.creation_time.isoformat()
         for sig in data["signatures"].values():
             for key in ("input_spec", "output_spec"):
                 if sig.get(key) is None:
                     sig.pop(key, None)
-        return yaml.safe_dump(data, sort_keys=False)
+        return data
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
 
     @classmethod
     def from_file(cls, path: Path) -> ModelInfo:

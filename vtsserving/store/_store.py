@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import Conflict, InvalidArgument, NotFound
-from ..tag import LATEST, Tag, new_version
+from ..tag import LATEST, Tag, new_version, validate_part
 
 _TMP = ".tmp"
 _LATEST_FILE = "latest"
@@ -75,7 +75,8 @@ def read_info(path: Path) -> Any:
     return data
 
 
-_TOP_SCALAR = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*):[ \t]+(\S[^\n]*?)[ \t]*$", re.M)
+# a top-level `key: value` line not followed by an indented or blank continuation line
+_TOP_SCALAR = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*):[ \t]+([^\n]+)(?=\n[^ \t\n]|\n?\Z)", re.M)
 
 
 def info_scalars(path: Path) -> dict[str, str] | None:
@@ -94,9 +95,14 @@ def info_scalars(path: Path) -> dict[str, str] | None:
     except (OSError, UnicodeDecodeError):
         return None
     out: dict[str, str] = {}
-    for key, raw in _TOP_SCALAR.findall(text):
-        if raw.startswith("'") and raw.endswith("'") and len(raw) >= 2:
-            out[key] = raw[1:-1].replace("''", "'")
+    for key, value in _TOP_SCALAR.findall(text):
+        raw = value.strip(" \t")
+        if not raw:
+            continue
+        if raw.startswith("'"):
+            inner = raw[1:-1]
+            if len(raw) >= 2 and raw.endswith("'") and "'" not in inner.replace("''", ""):
+                out[key] = inner.replace("''", "'")
         elif raw[0] not in "\"{[|>&*!%@`#" and " #" not in raw:
             out[key] = raw
     _SCALARS_CACHE[path] = (mtime, out)
@@ -124,6 +130,26 @@ def _creation_time(path: Path, info_file: str | None = None) -> datetime:
         if isinstance(value, datetime):
             return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
     return datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
+
+
+def _scan_dirs(path: Path) -> Iterator[os.DirEntry[str]]:
+    """Sub-folders of `path` (none when it is missing), skipping hidden ones like `.tmp`."""
+    try:
+        entries = os.scandir(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    with entries:
+        for entry in entries:
+            if not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False):
+                yield entry
+
+
+def _is_part(text: str) -> bool:
+    """A folder name that is a valid, already lower-case tag part (others are ignored)."""
+    try:
+        return validate_part(text, "name") == text
+    except InvalidArgument:
+        return False
 
 
 class Store:
@@ -281,17 +307,15 @@ class Store:
             handle.close()
 
     def _names(self) -> Iterator[str]:
-        for child in self.root.iterdir():
-            if child.is_dir() and not child.name.startswith("."):
-                yield child.name
+        for entry in _scan_dirs(self.root):
+            if _is_part(entry.name):
+                yield entry.name
 
     def _versions(self, name: str) -> Iterator[StoreItem]:
-        name_dir = self.root / name
-        if not name_dir.is_dir():
-            return
-        for child in name_dir.iterdir():
-            if child.name != LATEST and not child.name.startswith(".") and self._is_item(child):
-                yield StoreItem(Tag(name, child.name), child)
+        for entry in _scan_dirs(self.root / name):
+            info = os.path.join(entry.path, self.info_file)
+            if entry.name != LATEST and _is_part(entry.name) and os.path.isfile(info):
+                yield StoreItem(Tag(name, entry.name), Path(entry.path))
 
     def _is_item(self, path: Path) -> bool:
         return path.is_dir() and (path / self.info_file).is_file()

@@ -23,7 +23,9 @@ from ..tag import Tag, validate_part
 from ._store import Store, StoreItem
 
 ARCHIVE_SUFFIX = ".tar.gz"
-_EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs"}
+# Python < 3.10.12 has no extraction filters; the member checks still apply there.
+_DATA_FILTER: dict[str, Any] = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+_EXTRAS = {"s3": "s3", "s3a": "s3"}
 
 # Reads the parsed info file and returns the item's tag, or raises with a clear message.
 InfoValidator = Callable[[Any, str], Tag]
@@ -39,6 +41,13 @@ def is_url(location: str) -> bool:
     return bool(sep) and scheme.lower() != "file" and len(scheme) > 1
 
 
+def _local(location: str) -> Path:
+    """A local path, accepting `file://` URLs and `~`."""
+    if location.lower().startswith("file://"):
+        location = location[len("file://") :]
+    return Path(location).expanduser()
+
+
 def _filesystem(url: str, storage_options: dict[str, Any] | None) -> tuple[Any, str]:
     import fsspec
 
@@ -47,7 +56,11 @@ def _filesystem(url: str, storage_options: dict[str, Any] | None) -> tuple[Any, 
     except ImportError as exc:
         scheme = url.partition("://")[0].lower()
         extra = _EXTRAS.get(scheme)
-        hint = f"pip install 'vtsserving[{extra}]'" if extra else "install the fsspec backend for it"
+        hint = (
+            f"pip install 'vtsserving[{extra}]'"
+            if extra
+            else f"install the fsspec implementation for {scheme}://"
+        )
         raise MissingDependency(f"{scheme}:// URLs need an extra package ({_one_line(exc)}): {hint}") from None
     except ValueError as exc:
         raise InvalidArgument(f"cannot open {url!r}: {_one_line(exc)}") from None
@@ -86,11 +99,11 @@ def export_archive(
     dest = os.fspath(dest)
     if is_url(dest):
         return _export_remote(item_path, dest, storage_options)
-    return _export_local(item_path, Path(dest).expanduser())
+    return _export_local(item_path, _local(dest), folder=dest.endswith(("/", os.sep)))
 
 
-def _export_local(item_path: Path, dest: Path) -> str:
-    if dest.is_dir() or str(dest).endswith(os.sep):
+def _export_local(item_path: Path, dest: Path, folder: bool) -> str:
+    if folder or dest.is_dir():
         dest = dest / archive_name(item_path)
     if not dest.parent.is_dir():
         raise NotFound(f"folder {dest.parent} does not exist: cannot write {dest.name}")
@@ -111,8 +124,13 @@ def _export_remote(item_path: Path, dest: str, storage_options: dict[str, Any] |
     if dest.endswith("/") or _isdir(fs, path):
         dest = dest.rstrip("/") + "/" + archive_name(item_path)
         path = path.rstrip("/") + "/" + archive_name(item_path)
-    with fs.open(path, "wb") as f:
-        _write_tar(item_path, f)
+    try:
+        with fs.open(path, "wb") as f:
+            _write_tar(item_path, f)
+    except FileNotFoundError as exc:
+        raise NotFound(f"cannot write {dest}: {_one_line(exc)} (does the bucket exist?)") from None
+    except OSError as exc:
+        raise InvalidArgument(f"cannot write {dest}: {_one_line(exc)}") from None
     return dest
 
 
@@ -130,7 +148,7 @@ def _open_source(src: str, storage_options: dict[str, Any] | None) -> Iterator[I
         fs, path = _filesystem(src, storage_options)
         opener: Callable[[], IO[bytes]] = lambda: fs.open(path, "rb")  # noqa: E731
     else:
-        path = Path(src).expanduser()
+        path = _local(src)
         if not path.is_file():
             raise NotFound(f"archive {src} not found (expected a .tar.gz file)")
         opener = lambda: open(path, "rb")  # noqa: E731, SIM115
@@ -238,7 +256,7 @@ def import_archive(
         tag = validate(_read_info(tar, members, store, src), f"{src}!{store.info_file}")
         with store.create(tag, overwrite=overwrite) as (tag, work):
             try:
-                tar.extractall(work, members=list(members.values()), filter="data")
+                tar.extractall(work, members=list(members.values()), **_DATA_FILTER)
             except (tarfile.TarError, EOFError, OSError) as exc:
                 raise InvalidArgument(f"archive {src} cannot be extracted: {_one_line(exc)}") from None
     return store.get(tag)

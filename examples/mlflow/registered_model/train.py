@@ -24,6 +24,9 @@ def main() -> None:
             name="model",
             signature=infer_signature(X, model.predict(X)),
             pip_requirements=[f"scikit-learn=={sklearn.__version__}"],
+            # MLflow 3 saves scikit-learn models with skops, which loads tree models only
+            # when their node storage type is declared trusted (it is: we just made it).
+            skops_trusted_types=["sklearn.tree._tree.Tree"],
             registered_model_name=REGISTERED_NAME,
         )
     version = info.registered_model_version

@@ -25,11 +25,11 @@ def main() -> None:
             # Naming the requirements skips MLflow's slow inference of them.
             pip_requirements=[f"scikit-learn=={sklearn.__version__}"],
         )
-        print("Model saved in run %s" % mlflow.active_run().info.run_id)
+        print(f"Model saved in run {mlflow.active_run().info.run_id}")
 
     # `model_uri` of the logged model: a `models:/m-...` URI in MLflow 3, `runs:/...` before.
     vts_model = vtsserving.mlflow.import_model(MODEL_NAME, logged_model.model_uri)
-    print("Model imported to VtsServing: %s" % vts_model)
+    print(f"Model imported to VtsServing: {vts_model}")
 
 
 if __name__ == "__main__":

@@ -40,9 +40,10 @@ def _build_cache(shared_cache: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def iris_model() -> Any:
     """A real scikit-learn iris classifier saved in this test's store."""
-    import vtsserving
     from sklearn.datasets import load_iris
     from sklearn.linear_model import LogisticRegression
+
+    import vtsserving
 
     X, y = load_iris(return_X_y=True)
     return vtsserving.sklearn.save_model("iris_clf", LogisticRegression(max_iter=300).fit(X, y))

@@ -126,3 +126,11 @@ def test_verbose_shows_traceback(make_ctx) -> None:
     assert result.exit_code != 0
     assert "bogus" in str(result.exception)
     assert yaml.safe_load((ctx / "vtsfile.yaml").read_text())["bogus"] == 1
+
+
+def test_template_that_does_not_extend_base(make_ctx, store_items) -> None:
+    ctx = make_ctx({"service": "service:svc", "docker": {"dockerfile_template": "Dockerfile.j2"}},
+                   files={"Dockerfile.j2": "FROM scratch\n"})
+    _, line = _fails(ctx)
+    assert "dockerfile_template" in line or "extend" in line
+    assert store_items() == []

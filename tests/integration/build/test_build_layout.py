@@ -134,3 +134,19 @@ def test_home_inside_build_context_is_not_copied(make_ctx, monkeypatch: pytest.M
     vts = vtsserving.build(build_ctx=ctx)
     assert not Path(vts.path, "src", "home").exists()
     assert Path(vts.path, "src", "service.py").is_file()
+
+
+def test_docker_options_are_recorded_as_resolved(make_ctx) -> None:
+    ctx = make_ctx(
+        {"service": "service:svc",
+         "docker": {"setup_script": "scripts/setup.sh", "system_packages": ["libgomp1"], "env": {"A": "1"},
+                    "python_version": "3.12"}},
+        files={"scripts/setup.sh": "#!/bin/sh\necho hi\n"},
+    )
+    vts = vtsserving.build(build_ctx=ctx)
+    docker = vts.info.docker
+    assert docker["python_version"] == "3.12" and docker["system_packages"] == ["libgomp1"]
+    assert docker["env"] == {"A": "1"}
+    assert docker["setup_script"] == "env/docker/setup_script"
+    assert Path(vts.path, docker["setup_script"]).read_text() == "#!/bin/sh\necho hi\n"
+    assert Path(vts.path, "env/python/version.txt").read_text().strip() == "3.12"

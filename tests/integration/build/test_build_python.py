@@ -155,6 +155,7 @@ def test_local_version_pin_warns_once(make_ctx, tmp_path: Path, caplog: pytest.L
     assert not [r for r in caplog.records if "local version" in r.getMessage()]
 
 
+@pytest.mark.slow
 def test_seed_mlflow_requirements_via_env_var(make_ctx, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The seed's flow: a real MLflow model, `models get -o path`, then `vtsserving build`."""
     import mlflow.sklearn

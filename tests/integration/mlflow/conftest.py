@@ -4,11 +4,14 @@
   over HTTP) on 127.0.0.1;
 - moto's standalone S3 server on 127.0.0.1 (`MLFLOW_S3_ENDPOINT_URL`);
 - small models logged once: an iris LogisticRegression and a tiny PyTorch net on 1x28x28
-  digits (sklearn's `load_digits`, upscaled), both logged, registered and saved locally.
+  digits (sklearn's `load_digits`, upscaled), both logged, registered and downloaded to a local folder.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -50,7 +53,7 @@ def _wait_http(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: floa
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def session_env() -> Iterator[pytest.MonkeyPatch]:
     """Environment for the whole session: fast MLflow logging, fake AWS credentials."""
     mp = pytest.MonkeyPatch()
@@ -64,47 +67,66 @@ def session_env() -> Iterator[pytest.MonkeyPatch]:
     mp.undo()
 
 
+@dataclass
+class _Server:
+    proc: subprocess.Popen[bytes]
+    url: str
+    log: Path
+    ready: bool = False
+
+    def wait(self) -> str:
+        if not self.ready:
+            _wait_http(f"{self.url}/health", self.proc, self.log)
+            self.ready = True
+        return self.url
+
+
 @pytest.fixture(scope="session")
-def mlflow_server(
+def _server(
     tmp_path_factory: pytest.TempPathFactory, session_env: pytest.MonkeyPatch
-) -> Iterator[str]:
-    """URL of a real tracking server; MLFLOW_TRACKING_URI points at it for the session."""
+) -> Iterator[_Server]:
+    """Start `mlflow server` (sqlite backend, artifacts served over HTTP); ready comes later."""
     root = tmp_path_factory.mktemp("mlflow_server")
     port = free_port()
     log = root / "server.log"
-    cmd = [
-        sys.executable,
-        "-m",
-        "mlflow",
-        "server",
-        "--backend-store-uri",
-        f"sqlite:///{root / 'mlflow.db'}",
-        "--artifacts-destination",
-        str(root / "artifacts"),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-    ]
+    cmd = [sys.executable, "-m", "mlflow", "server"]
+    cmd += ["--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}"]
+    cmd += ["--artifacts-destination", str(root / "artifacts")]
+    cmd += ["--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+    # The job runner starts extra processes that import MLflow: not needed here.
+    env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
     with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=root)
-    url = f"http://127.0.0.1:{port}"
+        proc = subprocess.Popen(
+            cmd, stdout=out, stderr=subprocess.STDOUT, cwd=root, env=env, start_new_session=True
+        )
+    server = _Server(proc, f"http://127.0.0.1:{port}", log)
     try:
-        _wait_http(f"{url}/health", proc, log)
-        import mlflow
-
-        session_env.setenv("MLFLOW_TRACKING_URI", url)
-        mlflow.set_tracking_uri(url)
-        yield url
+        yield server
     finally:
-        proc.terminate()
+        _stop(proc)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the server and its workers (its own process group, started above)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
         try:
             proc.wait(timeout=15)
+            return
         except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            continue
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(_server: _Server, session_env: pytest.MonkeyPatch) -> str:
+    """URL of the real tracking server; MLFLOW_TRACKING_URI points at it for the session."""
+    import mlflow
+
+    url = _server.wait()
+    session_env.setenv("MLFLOW_TRACKING_URI", url)
+    mlflow.set_tracking_uri(url)
+    return url
 
 
 @pytest.fixture(scope="session")
@@ -149,14 +171,13 @@ class Logged:
 
 
 @pytest.fixture(scope="session")
-def logged_sklearn(mlflow_server: str, tmp_path_factory: pytest.TempPathFactory) -> Logged:
+def logged_sklearn(_server: _Server, tmp_path_factory: pytest.TempPathFactory) -> Logged:
     import mlflow
     import mlflow.sklearn
 
-    model = iris_model()
+    model = iris_model()  # trains while the server starts
     X, _ = iris_data()
-    local = tmp_path_factory.mktemp("saved") / "iris"
-    mlflow.sklearn.save_model(model, str(local), input_example=X.iloc[:2])
+    _use(_server)
     mlflow.set_experiment("vts-sklearn")
     with mlflow.start_run() as run:
         mlflow.log_params({"max_iter": 300})
@@ -165,26 +186,40 @@ def logged_sklearn(mlflow_server: str, tmp_path_factory: pytest.TempPathFactory)
         info = mlflow.sklearn.log_model(model, name="model", input_example=X.iloc[:2])
         artifact_uri = mlflow.get_artifact_uri("model")
     _register(info.model_uri, SK_REGISTERED, alias="champion", stage="Staging")
+    local = _download(info.model_uri, tmp_path_factory.mktemp("saved") / "iris")
     return Logged(run.info.run_id, "model", info.model_uri, artifact_uri, SK_REGISTERED, local)
 
 
 @pytest.fixture(scope="session")
-def logged_torch(mlflow_server: str, tmp_path_factory: pytest.TempPathFactory) -> Logged:
+def logged_torch(_server: _Server, tmp_path_factory: pytest.TempPathFactory) -> Logged:
     import mlflow
     import mlflow.pytorch
 
-    net = torch_model()
+    net = torch_model()  # trains while the server starts
     X, _ = digits_data()
-    local = tmp_path_factory.mktemp("saved") / "digits"
-    mlflow.pytorch.save_model(net, str(local), input_example=X[:2])
+    _use(_server)
     mlflow.set_experiment("vts-pytorch")
     with mlflow.start_run() as run:
         info = mlflow.pytorch.log_model(net, name="pytorch-model", input_example=X[:2])
         artifact_uri = mlflow.get_artifact_uri("pytorch-model")
     _register(info.model_uri, TORCH_REGISTERED, alias="champion", stage="Production")
+    local = _download(info.model_uri, tmp_path_factory.mktemp("saved") / "digits")
     return Logged(
         run.info.run_id, "pytorch-model", info.model_uri, artifact_uri, TORCH_REGISTERED, local
     )
+
+
+def _download(model_uri: str, dest: Path) -> Path:
+    """A plain local copy of a logged model, as `mlflow.<flavor>.save_model` would write it."""
+    import mlflow.artifacts
+
+    return Path(mlflow.artifacts.download_artifacts(model_uri, dst_path=str(dest)))
+
+
+def _use(server: _Server) -> None:
+    import mlflow
+
+    mlflow.set_tracking_uri(server.wait())
 
 
 def _register(model_uri: str, name: str, *, alias: str, stage: str) -> None:

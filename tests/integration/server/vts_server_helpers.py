@@ -64,3 +64,18 @@ def start_server(
         time.sleep(0.1)
     server.stop(signal.SIGKILL)
     raise AssertionError(f"server not {path} within {timeout}s:\n{server.logs()}")
+
+
+def run_schemathesis(url: str, cwd: Path, *extra: str, max_examples: int = 25) -> str:
+    """Run schemathesis against `url`/docs.json checking only for 5xx; return its output."""
+    st = Path(sys.executable).parent / "schemathesis"
+    cmd = [
+        str(st), "run", url + "/docs.json", "--checks", "not_a_server_error",
+        "--max-examples", str(max_examples), "--seed", "1", "--workers", "2",
+        "--generation-database", "none", *extra,
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=cwd,
+                          env={**os.environ, "NO_COLOR": "1"})
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-6000:]
+    return out

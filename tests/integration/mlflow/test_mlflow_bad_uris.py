@@ -44,7 +44,7 @@ def test_folder_that_is_not_an_mlflow_model(vts_home, private_tmp, tmp_path: Pat
     _import_fails(str(folder), vts_home, private_tmp, InvalidArgument, "no MLmodel file")
 
 
-def test_mlmodel_without_pyfunc(vts_home, private_tmp, tmp_path: Path, logged_sklearn) -> None:
+def test_mlmodel_without_pyfunc(vts_home, tmp_path: Path, logged_sklearn, private_tmp) -> None:
     folder = tmp_path / "no_pyfunc"
     shutil.copytree(logged_sklearn.local_dir, folder)
     mlmodel = yaml.safe_load((folder / "MLmodel").read_text())
@@ -58,14 +58,14 @@ def test_unknown_run(tracking, vts_home, private_tmp) -> None:
     _import_fails(uri, vts_home, private_tmp, NotFound, "not found")
 
 
-def test_missing_artifact_in_real_run(tracking, vts_home, private_tmp, logged_sklearn) -> None:
+def test_missing_artifact_in_real_run(tracking, vts_home, logged_sklearn, private_tmp) -> None:
     uri = f"runs:/{logged_sklearn.run_id}/no-such-model"
     _import_fails(uri, vts_home, private_tmp, NotFound, "not found")
 
 
 @pytest.mark.parametrize("suffix", ["/1", "/99", "/Archived", "@nope"])
 def test_unknown_registered_model_version_stage_alias(
-    tracking, vts_home, private_tmp, logged_sklearn, suffix: str
+    tracking, vts_home, logged_sklearn, private_tmp, suffix: str
 ) -> None:
     name = "no-such-model" if suffix == "/1" else logged_sklearn.registered
     _import_fails(f"models:/{name}{suffix}", vts_home, private_tmp, NotFound, "not found")
@@ -110,7 +110,7 @@ def silent_server() -> Iterator[str]:
 
 @pytest.mark.parametrize("kind", ["silent", "refused"])
 def test_tracking_server_that_does_not_answer(
-    kind: str, silent_server: str, vts_home, private_tmp, monkeypatch: pytest.MonkeyPatch
+    kind: str, silent_server: str, vts_home, monkeypatch: pytest.MonkeyPatch, private_tmp
 ) -> None:
     import mlflow
 

@@ -1,0 +1,3 @@
+vtsserving build
+vtsserving containerize iris_classifier:latest
+vtsserving containerize iris_classifier:latest -t registry.example.com/ml/iris:1.0.0 --push

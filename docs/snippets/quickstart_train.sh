@@ -1,0 +1,2 @@
+python train.py
+vtsserving models list logistic_regression_model

@@ -1,0 +1,1 @@
+vtsserving serve service:svc --port 3000

@@ -1,0 +1,216 @@
+"""End to end: iris with MLflow -> vts -> image -> `docker run` -> prediction (issue 6, item 8).
+
+One image is built per module (each cold build costs minutes on 2 cores) and shared by the
+tests. The model is logged with explicit `pip_requirements`: on this machine MLflow's inference
+also records packages that happen to be installed (torch+cpu, pytest), which a plain image
+cannot install from PyPI; the vtsfile still takes them from the model's requirements.txt.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from _containerize_flow import VTSSERVING, build_vts, containerize, run
+from _containerize_helpers import docker, free_port, remove_images, running, wait_http
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+SETOSA = [[5.1, 3.5, 1.4, 0.2]]
+VIRGINICA = [[6.7, 3.0, 5.2, 2.3]]
+
+TRAIN = """
+import mlflow, numpy, pandas, scipy, sklearn
+import vtsserving
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+
+X, y = load_iris(return_X_y=True)
+clf = LogisticRegression(max_iter=1000).fit(X, y)
+mlflow.set_tracking_uri("sqlite:///mlflow.db")
+reqs = [f"mlflow=={mlflow.__version__}", f"scikit-learn=={sklearn.__version__}",
+        f"numpy=={numpy.__version__}", f"pandas=={pandas.__version__}", f"scipy=={scipy.__version__}"]
+with mlflow.start_run():
+    info = mlflow.sklearn.log_model(clf, name="model", pip_requirements=reqs)
+vtsserving.mlflow.import_model("iris_clf", info.model_uri, signatures={"predict": {"batchable": True}})
+"""
+
+SERVICE = """
+import numpy as np
+import vtsserving
+from vtsserving.io import NumpyNdarray
+
+runner = vtsserving.mlflow.get("iris_clf:latest").to_runner()
+svc = vtsserving.Service("iris_svc", runners=[runner])
+
+
+@svc.api(input=NumpyNdarray(dtype="float64", shape=(-1, 4), enforce_shape=True), output=NumpyNdarray())
+def predict(x: np.ndarray) -> np.ndarray:
+    return runner.predict.run(x)
+"""
+
+VTSFILE = """
+service: "service:svc"
+include: ["service.py"]
+python:
+  requirements_txt: $VTSSERVING_MLFLOW_MODEL_PATH/mlflow_model/requirements.txt
+  lock_packages: false
+docker:
+  base_image: {base}
+"""
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory, docker_engine: str) -> tuple[Path, dict[str, str]]:
+    root = tmp_path_factory.mktemp("iris_project")
+    env = {"VTSSERVING_HOME": str(root / "home"), "MLFLOW_TRACKING_URI": f"sqlite:///{root / 'mlflow.db'}"}
+    (root / "train.py").write_text(TRAIN)
+    (root / "service.py").write_text(SERVICE)
+    (root / "vtsfile.yaml").write_text(VTSFILE.format(base=docker_engine))
+    run([__import__("sys").executable, "train.py"], env, root)
+    return root, env
+
+
+@pytest.fixture(scope="module")
+def iris_image(project: tuple[Path, dict[str, str]]) -> Iterator[tuple[str, dict]]:
+    root, env = project
+    tag = build_vts(root, env, "iris_clf:latest")
+    result, _ = containerize(tag, env, root)
+    yield tag, result
+    remove_images(*result["tags"])
+
+
+def predict(port: int, rows: list[list[float]]) -> list:
+    response = httpx.post(f"http://127.0.0.1:{port}/predict", json=rows, timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_image_serves_predictions_on_port_from_env(iris_image: tuple[str, dict]) -> None:
+    tag, result = iris_image
+    name, version = tag.split(":")
+    assert result["tags"] == [f"{name}:{version}"]  # default image name:tag = vts name:version
+    assert result["backend"] == "docker" and result["image_id"].startswith("sha256:")
+    port = free_port()
+    with running(result["tags"][0], env={"PORT": str(port)}) as container:
+        wait_http(f"http://127.0.0.1:{port}/healthz", container)
+        assert predict(port, SETOSA + VIRGINICA) == [0, 2]
+        bad = httpx.post(f"http://127.0.0.1:{port}/predict", json=[[1.0, 2.0]], timeout=30)
+        assert 400 <= bad.status_code < 500
+
+
+def test_serve_port_option_help_and_labels(iris_image: tuple[str, dict]) -> None:
+    tag, result = iris_image
+    image = result["tags"][0]
+    port = free_port()
+    with running(image, "serve", "--port", str(port)) as container:
+        wait_http(f"http://127.0.0.1:{port}/healthz", container)
+        assert predict(port, SETOSA) == [0]
+    assert "containerize" in docker("run", "--rm", image, "--help").stdout
+    assert "iris_clf" in docker("run", "--rm", image, "models", "list").stdout
+    labels = docker("image", "inspect", "-f", "{{json .Config.Labels}}", image).stdout
+    assert f'"io.vtsserving.vts":"{tag}"' in labels and '"org.opencontainers.image.created"' in labels
+
+
+def test_runs_as_non_root_and_stops_on_sigterm(iris_image: tuple[str, dict]) -> None:
+    image = iris_image[1]["tags"][0]
+    assert docker("image", "inspect", "-f", "{{.Config.User}}", image).stdout.strip() == "1034:1034"
+    assert docker("run", "--rm", image, "id", "-u").stdout.strip() == "1034"
+    port = free_port()
+    with running(image, env={"PORT": str(port)}) as container:
+        wait_http(f"http://127.0.0.1:{port}/healthz", container)
+        assert docker("exec", container, "sh", "-c", "ps -o user= -p 1 2>/dev/null || id -un").stdout.strip() in ("vts", "1034")
+        started = time.monotonic()
+        docker("stop", "-t", "30", container)
+        assert time.monotonic() - started < 25, "SIGTERM did not stop the server: docker had to kill it"
+        assert docker("inspect", "-f", "{{.State.ExitCode}}", container).stdout.strip() in ("0", "143")
+
+
+def test_code_only_change_reuses_dependency_and_model_layers(
+    project: tuple[Path, dict[str, str]], iris_image: tuple[str, dict]
+) -> None:
+    root, env = project
+    old_image = iris_image[1]["tags"][0]
+    service = root / "service.py"
+    original = service.read_text()
+    service.write_text(original + textwrap.dedent('''
+        @svc.api(input=NumpyNdarray(), output=NumpyNdarray())
+        def echo(x: np.ndarray) -> np.ndarray:
+            return x
+    '''))
+    try:
+        started = time.monotonic()
+        tag = build_vts(root, env, "iris_clf:latest")
+        result, log = containerize(tag, env, root)
+        elapsed = time.monotonic() - started
+    finally:
+        service.write_text(original)
+    try:
+        install = [line.split()[0] for line in log.splitlines() if "install.sh" in line and "RUN" in line]
+        assert install and f"{install[0]} CACHED" in log, "the dependency install step ran again"
+        old = docker("image", "inspect", "-f", "{{json .RootFS.Layers}}", old_image).stdout
+        new = docker("image", "inspect", "-f", "{{json .RootFS.Layers}}", result["tags"][0]).stdout
+        old_layers, new_layers = old.strip("[]\n").split(","), new.strip("[]\n").split(",")
+        shared = len(set(old_layers) & set(new_layers))
+        assert shared >= len(old_layers) - 5, f"only {shared} of {len(old_layers)} layers reused"
+        assert new_layers[-1] not in old_layers  # the code did change
+        print(f"code-only rebuild (vtsserving build + containerize): {elapsed:.1f}s")
+        port = free_port()
+        with running(result["tags"][0], env={"PORT": str(port)}) as container:
+            wait_http(f"http://127.0.0.1:{port}/healthz", container)
+            assert predict(port, VIRGINICA) == [2]
+    finally:
+        remove_images(*result["tags"])
+
+
+def test_buildah_builds_the_iris_vts_and_its_image_serves(iris_image: tuple[str, dict], project: tuple[Path, dict[str, str]]) -> None:
+    if shutil.which("buildah") is None:
+        pytest.fail("buildah is missing: run scripts/provision-docker.sh")
+    root, env = project
+    tag = iris_image[0]
+    image = f"localhost/vts-e2e-iris-buildah:{tag.split(':')[1]}"
+    result, _ = containerize(tag, env, root, "--backend", "buildah", "-t", image)
+    from vtsserving.containerize.backends import detect
+
+    tool = detect("buildah")._tool()
+    try:
+        assert result["builder"] == "buildah"
+        # hand the image to the docker engine to run it (buildah has no daemon to run it with)
+        subprocess.run([*tool, "push", image, f"docker-daemon:{image}"], check=True, capture_output=True)
+        port = free_port()
+        with running(image, env={"PORT": str(port)}) as container:
+            wait_http(f"http://127.0.0.1:{port}/healthz", container)
+            assert predict(port, SETOSA) == [0]
+    finally:
+        subprocess.run([*tool, "rmi", "-f", image], capture_output=True)
+        remove_images(image)
+
+
+def test_unknown_tag_and_port_in_use(project: tuple[Path, dict[str, str]], iris_image: tuple[str, dict]) -> None:
+    root, env = project
+    proc = subprocess.run([*VTSSERVING, "containerize", "no_such_vts:1"], cwd=root, capture_output=True, text=True,
+                          env={**__import__("os").environ, **env})
+    assert proc.returncode == 3 and "vts 'no_such_vts' not found" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    # a port already in use: the container exits with a clear message and is removed
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        with running(iris_image[1]["tags"][0], env={"PORT": str(port)}) as container:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if docker("inspect", "-f", "{{.State.Running}}", container).stdout.strip() == "false":
+                    break
+                time.sleep(0.5)
+            logs = docker("logs", container)
+            assert "already in use" in (logs.stdout + logs.stderr).lower() or "address in use" in (logs.stdout + logs.stderr).lower()
+    assert docker("ps", "-a", "-q", "-f", f"id={container}").stdout.strip() == ""

@@ -1,0 +1,125 @@
+"""An imported MLflow model served with no service code: MLflow's /invocations formats."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from vts_server_helpers import APP_DIR, free_port
+
+pytestmark = pytest.mark.slow
+
+COLUMNS = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+ROWS = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3], [5.9, 3.0, 4.2, 1.5]]
+REQUESTS = [
+    {"dataframe_split": {"columns": COLUMNS, "data": ROWS}},
+    {"dataframe_records": [dict(zip(COLUMNS, r, strict=True)) for r in ROWS]},
+    {"inputs": ROWS},
+    {"instances": ROWS},
+    {"dataframe_split": {"columns": COLUMNS[::-1], "data": [r[::-1] for r in ROWS]}},
+]
+
+
+@pytest.fixture(scope="module")
+def iris(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("iris")
+    home = tmp / "home"
+    code = f"import sys; sys.path.insert(0, {str(APP_DIR)!r}); from make_iris import make_iris; print(make_iris({str(tmp)!r})[0])"
+    env = {**os.environ, "VTSSERVING_HOME": str(home)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return {"home": str(home), "mlflow_path": out.stdout.strip().splitlines()[-1], "tmp": tmp}
+
+
+@pytest.fixture(scope="module")
+def vts_server(iris):
+    from vts_server_helpers import start_server
+
+    server = start_server("mlflow-model:iris:latest", iris["tmp"], env={"VTSSERVING_HOME": iris["home"]}, timeout=240)
+    yield server
+    server.stop()
+
+
+def _expected(iris) -> list[int]:
+    import mlflow.pyfunc
+    import pandas as pd
+
+    model = mlflow.pyfunc.load_model(iris["mlflow_path"])
+    return model.predict(pd.DataFrame(ROWS, columns=COLUMNS)).tolist()
+
+
+@pytest.mark.parametrize("body", REQUESTS, ids=["split", "records", "inputs", "instances", "reordered"])
+def test_every_mlflow_format(vts_server, iris, body):
+    r = httpx.post(vts_server.url + "/invocations", json=body, timeout=30)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"predictions": _expected(iris)}
+
+
+def test_csv_body(vts_server, iris):
+    csv = ",".join(COLUMNS) + "\n" + "\n".join(",".join(map(str, r)) for r in ROWS) + "\n"
+    r = httpx.post(vts_server.url + "/invocations", content=csv, headers={"content-type": "text/csv"})
+    assert r.json() == {"predictions": _expected(iris)}
+
+
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ({"dataframe_records": [{"sepal_length": 1.0}]}, "missing ['sepal_width', 'petal_length', 'petal_width']"),
+        ({"inputs": [[1.0, 2.0]]}, "expected 4"),
+        ({"dataframe_split": {"columns": [*COLUMNS, "extra"], "data": [[1, 2, 3, 4, 5]]}}, "unexpected ['extra']"),
+        ({"inputs": [[1.0, 2.0, 3.0, "x"]]}, "double"),
+        ({"rows": ROWS}, "exactly one of"),
+    ],
+)
+def test_signature_mismatch_is_400(vts_server, body, needle):
+    r = httpx.post(vts_server.url + "/invocations", json=body)
+    assert r.status_code == 400, r.text
+    assert needle in r.json()["error"]
+
+
+def test_openapi_schema_from_signature(vts_server):
+    spec = httpx.get(vts_server.url + "/docs.json").json()
+    schema = spec["paths"]["/invocations"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    records = next(s for s in schema["oneOf"] if "dataframe_records" in s["properties"])
+    props = records["properties"]["dataframe_records"]["items"]["properties"]
+    assert props == {c: {"type": "number"} for c in COLUMNS}
+
+
+def test_same_answers_as_mlflow_models_serve(vts_server, iris):
+    port = free_port()
+    cmd = [sys.executable, "-m", "mlflow", "models", "serve", "-m", iris["mlflow_path"], "--env-manager", "local",
+           "--host", "127.0.0.1", "--port", str(port)]
+    env = {**os.environ, "PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}"}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/ping").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, "mlflow models serve did not start"
+            time.sleep(0.5)
+        compared = 0
+        for body in REQUESTS:
+            theirs = httpx.post(f"http://127.0.0.1:{port}/invocations", json=body, timeout=30)
+            ours = httpx.post(vts_server.url + "/invocations", json=body, timeout=30)
+            assert ours.status_code == 200  # a superset: arrays get the signature's column names
+            if theirs.status_code == 200:
+                assert ours.json() == theirs.json()
+                compared += 1
+        assert compared >= 2
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.wait(30)
+
+
+def test_schemathesis_finds_no_5xx(vts_server, tmp_path):
+    from vts_server_helpers import run_schemathesis
+
+    out = run_schemathesis(vts_server.url, tmp_path, "--include-path", "/invocations", max_examples=40)
+    assert "No issues found" in out, out[-3000:]

@@ -1,0 +1,58 @@
+"""Requirement files: nested -r/-c, merging MLflow models' pins, local-version pins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from vtsserving.build.requirements import (
+    Requirements,
+    local_version_pins,
+    merge_model_requirements,
+    read_requirements,
+)
+from vtsserving.exceptions import BuildError, ConfigError
+
+
+def test_nested_files_options_and_constraints(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "main.txt").write_text(
+        "# top\n-r sub/a.txt\n--requirement=sub/b.txt\n-csub/c.txt\n--extra-index-url https://x/simple\n"
+        "requests>=2 \\\n  ; python_version >= '3.8'\npkg==1.0 --hash=sha256:abc\n-r main.txt\n")
+    (tmp_path / "sub" / "a.txt").write_text("numpy  # inline comment\n-r b.txt\n")
+    (tmp_path / "sub" / "b.txt").write_text("pandas\nnumpy\n")
+    (tmp_path / "sub" / "c.txt").write_text("numpy<3\n")
+    reqs = read_requirements(tmp_path / "main.txt")
+    assert reqs.lines == ["numpy", "pandas", "requests>=2 ; python_version >= '3.8'",
+                          "pkg==1.0 --hash=sha256:abc"]
+    assert reqs.options == ["--extra-index-url https://x/simple"]
+    assert reqs.constraints == ["numpy<3"]
+
+
+def test_missing_nested_file_and_bad_line(tmp_path: Path) -> None:
+    (tmp_path / "r.txt").write_text("-r nothere.txt\n")
+    with pytest.raises(ConfigError, match="nothere.txt"):
+        read_requirements(tmp_path / "r.txt")
+    (tmp_path / "r.txt").write_text("numpy===\n")
+    with pytest.raises(ConfigError, match="invalid requirement 'numpy==='"):
+        read_requirements(tmp_path / "r.txt")
+
+
+def test_merge_keeps_first_and_detects_conflicts() -> None:
+    a = Requirements(lines=["scikit-learn==1.7.2", "numpy>=1.24"])
+    b = Requirements(lines=["scikit-learn>=1.5", "numpy==2.3.5", "pandas"])
+    assert merge_model_requirements([("model a", a), ("model b", b)]).lines == [
+        "scikit-learn==1.7.2", "numpy>=1.24", "pandas"]
+    c = Requirements(lines=["Scikit_Learn==1.5.0"])
+    with pytest.raises(BuildError) as err:
+        merge_model_requirements([("model a", a), ("model c", c)])
+    assert "model a needs scikit-learn==1.7.2" in str(err.value)
+    assert "model c needs Scikit_Learn==1.5.0" in str(err.value)
+
+
+def test_local_version_pins() -> None:
+    lines = ["torch==2.13.0+cpu", "torchvision==0.28.0", "jax==0.4.1+cuda12"]
+    assert local_version_pins(lines, []) == ["torch==2.13.0+cpu", "jax==0.4.1+cuda12"]
+    shipped = ["/w/torch-2.13.0+cpu-cp311-cp311-linux_x86_64.whl"]
+    assert local_version_pins(lines, shipped) == ["jax==0.4.1+cuda12"]
