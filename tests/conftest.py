@@ -19,6 +19,10 @@ def vts_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     """Each test gets its own empty VTSSERVING_HOME."""
     home = tmp_path_factory.mktemp("vtsserving_home")
     monkeypatch.setenv("VTSSERVING_HOME", str(home))
+    # setenv first records the original state, so a test (or code under test, such as
+    # loading a vts) that sets VTSSERVING_MODEL_STORE directly cannot leak it to the next
+    monkeypatch.setenv("VTSSERVING_MODEL_STORE", "")
+    monkeypatch.delenv("VTSSERVING_MODEL_STORE")
     return home
 
 

@@ -3,8 +3,8 @@
 
     .venv/bin/python scripts/bench/containerize.py [--skip mlflow,bentoml] [--keep]
 
-For each tool, in one run on this machine: cold build (no layer cache; download caches as
-earlier runs left them), rebuild after a code-only change, rebuild after a model-only change,
+For each tool, in one run on this machine: cold build (no layer cache; BuildKit cache mounts
+pruned first, so downloads are cold too, unless --warm-downloads), rebuild after a code-only change, rebuild after a model-only change,
 and image size over its base image. Peers build from the same local base image, tagged as
 the `python:3.11-slim` their Dockerfiles expect (with Debian's "externally managed" marker
 removed and a `python` link, which those Dockerfiles need); BentoML is installed into its own
@@ -99,6 +99,14 @@ def image_size(image: str) -> int:
     return int(sh([DOCKER, "image", "inspect", "-f", "{{.Size}}", image], ROOT).strip())
 
 
+CREATED: list[str] = []
+
+
+def remember(image: str) -> None:
+    """Keep the id of each benchmark image, to remove them all at the end."""
+    CREATED.append(sh([DOCKER, "image", "inspect", "-f", "{{.Id}}", image], ROOT).strip())
+
+
 def peer_base(work: Path) -> None:
     """The local base, tagged as python:3.11-slim, made usable for peers' system installs."""
     (work / "peer-base").mkdir()
@@ -132,13 +140,13 @@ def bench_vtsserving(work: Path) -> dict[str, float]:
         return t_build, t_image, json.loads(out)["image_id"]
 
     new_model("1.0")
-    b, cold, _ = build_and_containerize("--no-cache")
+    b, cold, first = build_and_containerize("--no-cache")
     size = image_size("vts-bench:latest") - image_size(BASE)
     (proj / "service.py").write_text(VTS_SERVICE.replace("VERSION", "v2"))
-    b2, code, _ = build_and_containerize()
+    b2, code, second = build_and_containerize()
     new_model("0.5")
-    b3, model, _ = build_and_containerize()
-    sh([DOCKER, "rmi", "-f", "vts-bench:latest"], proj)
+    b3, model, third = build_and_containerize()
+    subprocess.run([DOCKER, "rmi", "-f", first, second, third], capture_output=True)
     return {"cold": cold, "code": code, "code_total": b2 + code, "model": model, "model_total": b3 + model,
             "size": size, "build": b}
 
@@ -156,12 +164,12 @@ def bench_mlflow(work: Path) -> dict[str, float]:
         sh([mlflow, "models", "generate-dockerfile", "-m", uri, "-d", str(out), "--env-manager", "local"],
            proj, {"MLFLOW_TRACKING_URI": "sqlite:///mlflow.db"})
         t, _ = timed([DOCKER, "build", "-q", *extra, "-t", "mlflow-bench:latest", str(out)], proj, env)
+        remember("mlflow-bench:latest")
         return t
 
     cold = build("1.0", ["--no-cache"])
     size = image_size("mlflow-bench:latest") - image_size(PEER_BASE)
     model = build("0.5", [])
-    sh([DOCKER, "rmi", "-f", "mlflow-bench:latest"], proj)
     # a served MLflow model has no service code of its own: "code-only" does not apply
     return {"cold": cold, "model": model, "size": size}
 
@@ -191,6 +199,7 @@ def bench_bentoml(work: Path) -> dict[str, float]:
         t_build, out = timed([bento, "build", "-o", "tag"], proj, env)
         tag = out.strip().splitlines()[-1].split(":", 1)[-1].strip()
         t_image, _ = timed([bento, "containerize", tag, "-t", "bento-bench:latest", *extra], proj, env)
+        remember("bento-bench:latest")
         return t_build, t_image
 
     new_model("1.0")
@@ -200,7 +209,6 @@ def bench_bentoml(work: Path) -> dict[str, float]:
     b2, code = build_and_containerize()
     new_model("0.5")
     b3, model = build_and_containerize()
-    sh([DOCKER, "rmi", "-f", "bento-bench:latest"], proj)
     return {"cold": cold, "code": code, "code_total": b2 + code, "model": model, "model_total": b3 + model, "size": size}
 
 
@@ -213,7 +221,12 @@ def fmt(value: float | None, unit: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip", default="", help="comma-separated peers to skip: mlflow,bentoml")
+    parser.add_argument("--warm-downloads", action="store_true",
+                        help="keep BuildKit cache mounts (default: prune them so every cold build downloads)")
     args = parser.parse_args()
+    if not args.warm_downloads:
+        subprocess.run([DOCKER, "builder", "prune", "-f", "--filter", "type=exec.cachemount"],
+                       capture_output=True, env={**os.environ, "DOCKER_BUILDKIT": "1"})
     skip = set(filter(None, args.skip.split(",")))
     results: dict[str, dict[str, float] | str] = {}
     with tempfile.TemporaryDirectory(prefix="vts-bench-") as tmp:
@@ -229,7 +242,8 @@ def main() -> None:
                 results[name] = func(work)
             except Exception as exc:  # a peer that cannot build here is reported, not fatal
                 results[name] = f"failed: {str(exc).strip().splitlines()[-1][:200]}"
-        if PEER_BASE and skip != {"mlflow", "bentoml"}:
+        subprocess.run([DOCKER, "rmi", "-f", *CREATED], capture_output=True)
+        if skip != {"mlflow", "bentoml"}:
             subprocess.run([DOCKER, "rmi", PEER_BASE], capture_output=True)
     rows = [("cold build", "cold", "s"), ("code-only rebuild (containerize)", "code", "s"),
             ("code-only: build + containerize", "code_total", "s"), ("model-only rebuild (containerize)", "model", "s"),

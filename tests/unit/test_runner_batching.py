@@ -41,6 +41,10 @@ class Recorder(vtsserving.Runnable):
     def single(self, x):
         return x * 2
 
+    @vtsserving.Runnable.method
+    def where(self):
+        return threading.current_thread().name
+
 
 def _runner(delay=0.0, **kwargs) -> vtsserving.Runner:
     return vtsserving.Runner(Recorder, name="rec", runnable_init_params={"delay": delay}, **kwargs)
@@ -194,3 +198,15 @@ def test_containers_split_refuses_wrong_lengths():
     assert containers.batch_size_of({"a": 1}, 0) is None
     left, right = containers.split((np.arange(3), [7, 8, 9]), [1, 2], 0)
     assert left[0].tolist() == [0] and left[1] == [7] and right[1] == [8, 9]
+
+
+async def test_served_methods_run_on_the_one_model_thread():
+    runner = await _started(_runner())
+    try:
+        loop = asyncio.get_running_loop()
+        names = await asyncio.gather(
+            runner.where.async_run(), loop.run_in_executor(None, runner.where.run)
+        )
+        assert all(n.startswith("vts-runner-rec") for n in names), names
+    finally:
+        await runner.stop()

@@ -81,3 +81,11 @@ def test_python_version_written_as_a_number(tmp_path: Path) -> None:
     assert cfg.docker.python_version == "3.12"
     with pytest.raises(ConfigError, match='quote it, e.g. "3.10"'):
         load_vtsfile(_write(tmp_path, "service: s\ndocker:\n  python_version: 3.10\n"), tmp_path)
+
+
+def test_description_from_file(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("# My service\n")
+    cfg = VtsfileConfig.from_dict({"service": "s", "description": "file: ./README.md"}).resolved(tmp_path)
+    assert cfg.description == "# My service\n"
+    with pytest.raises(ConfigError, match="description: file"):
+        VtsfileConfig.from_dict({"service": "s", "description": "file:nope.md"}).resolved(tmp_path)

@@ -14,10 +14,14 @@ from ..home import vtsserving_home
 CACHE_ENV = "VTSSERVING_CACHE_DIR"
 
 
-def cache_dir(kind: str) -> Path:
+def cache_root() -> Path:
     value = os.environ.get(CACHE_ENV)
-    root = Path(os.path.expanduser(value)) if value else vtsserving_home() / ".cache"
-    path = root / kind
+    return Path(os.path.expanduser(value)) if value else vtsserving_home() / ".cache"
+
+
+def cache_dir(kind: str) -> Path:
+    """`<cache root>/<kind>`, created on first use."""
+    path = cache_root() / kind
     path.mkdir(parents=True, exist_ok=True)
     return path
 

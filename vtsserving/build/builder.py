@@ -15,6 +15,7 @@ import yaml
 from ..exceptions import ConfigError, NotFound
 from ..home import vtsserving_home
 from ..tag import Tag, validate_part
+from ._cache import cache_root
 from .conda_env import environment, write_conda_env
 from .config import VtsfileConfig
 from .python_env import plan_python, write_python_env
@@ -150,7 +151,7 @@ def build_from_config(
     docker = config.docker.model_copy(update={"python_version": python_version})
     with vts_store().create(tag) as (tag, tmp):
         progress(f"Writing vts {tag}")
-        copy_source(build_ctx, tmp / "src", config.include, config.exclude, skip=(vtsserving_home(),))
+        copy_source(build_ctx, tmp / "src", config.include, config.exclude, skip=(vtsserving_home(), cache_root()))
         _copy_models(models, tmp / "models")
         info = _info(svc, config, tag, models)
         info.python = write_python_env(tmp / "env" / "python", plan, python_version, wheel)

@@ -118,7 +118,12 @@ class VtsfileConfig(BaseModel):
             value = getattr(docker, key)
             if value:
                 setattr(docker, key, str(check_file(value, build_ctx, f"docker.{key}", source)))
-        return self.model_copy(update={"python": py, "conda": conda, "docker": docker})
+        description = self.description
+        if description and description.startswith("file:"):
+            path = check_file(description[5:].strip(), build_ctx, "description", source)
+            description = path.read_text()
+        return self.model_copy(update={"python": py, "conda": conda, "docker": docker,
+                                       "description": description})
 
 
 def _python_version_as_text(data: dict[str, Any], source: str) -> dict[str, Any]:

@@ -134,7 +134,7 @@ def write_python_env(env_dir: Path, plan: PythonPlan, python_version: str, vts_w
         "requirements_from": plan.source,
         "requirements_txt": f"env/python/{REQUIREMENTS}",
         "lock_file": f"env/python/{LOCK}" if plan.lock_text is not None else None,
-        "packages": plan.requirements.lines,
+        "requirements": plan.requirements.lines,
         "index_options": plan.index_lines,
         "pip_args": plan.pip_args,
         "wheels": names,

@@ -261,10 +261,11 @@ def _settle(future: asyncio.Future[Any], *, result: Any = None, exc: Exception |
 
 def _compat_key(value: Any, dim: int) -> tuple[Any, ...]:
     """What must match for two payloads to be merged: type, dtype, other dims, columns."""
-    kind = type(value).__name__
+    kind = type(value)
     if isinstance(value, list):
         return (kind,)
-    shape = tuple(s for i, s in enumerate(value.shape) if i != dim)
-    columns = tuple(value.columns) if hasattr(value, "columns") else None
-    dtype = str(getattr(value, "dtype", None)) if columns is None else tuple(map(str, value.dtypes))
-    return (kind, shape, dtype, columns)
+    shape = value.shape[:dim] + value.shape[dim + 1 :]
+    columns = getattr(value, "columns", None)
+    if columns is not None:
+        return (kind, shape, tuple(columns), tuple(value.dtypes))
+    return (kind, shape, getattr(value, "dtype", None))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -58,6 +59,9 @@ class RunnerMethod:
         if batcher is not None and not _on_loop(batcher.loop):
             future = asyncio.run_coroutine_threadsafe(batcher.submit(args, kwargs), batcher.loop)
             return future.result()
+        executor = self.runner.executor
+        if executor is not None and not threading.current_thread().name.startswith(self.runner.thread_prefix):
+            return executor.submit(self._call, *args, **kwargs).result()  # one model thread
         return self._call(*args, **kwargs)
 
     async def async_run(self, *args: Any, **kwargs: Any) -> Any:
@@ -132,6 +136,10 @@ class Runner:
         return self._runnable
 
     @property
+    def thread_prefix(self) -> str:
+        return f"vts-runner-{self.name}"
+
+    @property
     def initialized(self) -> bool:
         return self._runnable is not None
 
@@ -157,7 +165,7 @@ class Runner:
         """Serve this runner on `loop`: one model thread, a batch queue per batchable method."""
         self.init_local()
         if self.executor is None:
-            self.executor = ThreadPoolExecutor(1, thread_name_prefix=f"runner-{self.name}")
+            self.executor = ThreadPoolExecutor(1, thread_name_prefix=self.thread_prefix)
         for method in self.runner_methods.values():
             if batching and method.config.batchable:
                 method.batcher = Batcher(

@@ -176,6 +176,8 @@ class MLflowScoringInput(IODescriptor):
             ) from None
         if array.ndim != 2:
             raise BadInput(f"expected rows of {len(self.columns.names)} scalar values")
+        if array.dtype.kind == "f" and np.isnan(array).any():
+            raise BadInput(f"null or NaN values: the model signature expects {self.columns.types[0]} in every column")
         return array
 
     def _table(self, frame: Any) -> Any:
@@ -195,6 +197,8 @@ class MLflowScoringInput(IODescriptor):
                     frame[name] = frame[name].astype(_NUMPY_TYPES[kind])
                 except (ValueError, TypeError, OverflowError):
                     raise BadInput(f"column {name!r} must hold {kind} values") from None
+                if name in cols.required and frame[name].isna().any():
+                    raise BadInput(f"column {name!r} has null or NaN values; the model signature expects {kind}")
         return frame[[c for c in cols.names if c in frame.columns]]
 
     # -- schema -------------------------------------------------------------------------------

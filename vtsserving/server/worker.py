@@ -1,11 +1,23 @@
-"""Run the server: uvicorn workers, each running the service's models itself.
+"""Run the server: N uvicorn worker processes, each running the service's models itself.
 
-Process model (measured with scripts/bench/serve.py on this 2-core machine, iris
-LogisticRegression via MLflow, 32 connections): see PROCESS_MODEL_NOTE below and the
-benchmark note. Each API worker loads the models and batches its own requests in one model
-thread; `--workers` (default: one per core with `--production`) spreads the HTTP work,
-which is where the time goes. A separate runner process would add a serialization and IPC
-hop per request to save a model call that costs a few microseconds a row when batched.
+Process model, chosen by measurement (scripts/bench/serve.py, scripts/bench/runner_ipc.py;
+iris LogisticRegression imported from MLflow, 32 connections, wrk on the same 2 cores):
+
+    run (machine load)       2 API workers          1 API worker           mlflow serve
+    busy (load 7-9)          757 req/s  p99 116 ms  431 req/s  p99 147 ms   65 req/s
+    quiet (load 3-5)        1534 req/s  p99  54 ms 2440 req/s  p99  37 ms  148 req/s
+    quiet, back to back     1589 req/s  p99  57 ms 1844 req/s  p99  55 ms
+    hand a call to the in-process model thread      85 us
+    round trip to another process (pickle + pipe)  393 us (x4.6), before any batching
+
+The time goes to HTTP and JSON, not to the model: batched, a row costs microseconds. A
+separate runner process would add a serialization hop to every request (x4.6 the in-process
+hand-off) and take CPU from HTTP to save almost nothing, so models run inside each API worker:
+each worker loads them, batches its own requests and calls the model on one thread.
+`--production` starts one worker per CPU so a server that has the machine to itself uses every
+core; on this box, where wrk takes a core, one worker did as well or better when quiet, two
+did 1.8x better when busy. After models load, `gc.freeze()` keeps them out of full
+collections (shorter pauses, better p99).
 """
 
 from __future__ import annotations
@@ -22,9 +34,6 @@ from .config import CONFIG_ENV, load_config
 TARGET_ENV = "VTSSERVING_SERVE_TARGET"
 WORKDIR_ENV = "VTSSERVING_SERVE_WORKDIR"
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # set before any worker imports prometheus_client
-
-PROCESS_MODEL_NOTE = """filled in from measurement, see module docstring"""
-
 
 def app_factory() -> Any:
     """Build the app in a worker process from the target the parent put in the environment."""

@@ -64,7 +64,7 @@ def test_build_writes_the_vts_layout(make_ctx, iris_model, vts_home: Path) -> No
     assert api["input"]["id"] == "vtsserving.io.NumpyNdarray" and api["input"]["args"]["shape"] == [-1, 4]
     here = f"{sys.version_info.major}.{sys.version_info.minor}"
     assert info["docker"]["python_version"] == here and info["docker"]["distro"] == "debian"
-    assert info["python"]["packages"] == ["scikit-learn"] and info["conda"] is None
+    assert info["python"]["requirements"] == ["scikit-learn"] and info["conda"] is None
     assert "creation_time" in info
 
     assert (root / "README.md").read_text().startswith("# Iris service")

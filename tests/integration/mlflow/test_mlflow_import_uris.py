@@ -90,12 +90,15 @@ def test_runs_uri_end_to_end_with_runner(tracking, logged_sklearn) -> None:
         runner.predict.run(np.zeros((2, 3)))
 
 
-def test_mlflow3_run_artifact_uris_resolve_to_logged_model(tracking, logged_sklearn) -> None:
+def test_mlflow3_run_artifact_uris_resolve_to_logged_model(
+    tracking, logged_sklearn, private_tmp
+) -> None:
     import mlflow
 
     run = mlflow.get_run(logged_sklearn.run_id)
     for uri in (logged_sklearn.artifact_uri, f"{run.info.artifact_uri}/model"):
         model = vtsserving.mlflow.import_model("iris_art", uri)
+        assert list(private_tmp.iterdir()) == []  # downloaded straight into the store
         assert model.info.options["run_id"] == logged_sklearn.run_id
         _check_iris(model, uri)
 
@@ -113,19 +116,21 @@ def test_mlflow2_style_files_in_run_folder(tracking, logged_sklearn) -> None:
 
 
 @pytest.mark.parametrize("suffix", ["/1", "/Staging", "@champion", "logged"])
-def test_registry_uris(tracking, logged_sklearn, suffix: str) -> None:
+def test_registry_uris(tracking, logged_sklearn, suffix: str, private_tmp) -> None:
     uri = (
         logged_sklearn.model_uri
         if suffix == "logged"
         else f"models:/{logged_sklearn.registered}{suffix}"
     )
     model = vtsserving.mlflow.import_model("iris_reg", uri)
+    assert list(private_tmp.iterdir()) == []
     assert model.info.options["run_id"] == logged_sklearn.run_id
     _check_iris(model, uri)
 
 
-def test_s3_uri(s3_sklearn: str, logged_sklearn) -> None:
+def test_s3_uri(s3_sklearn: str, logged_sklearn, private_tmp) -> None:
     model = vtsserving.mlflow.import_model("iris_s3", s3_sklearn)
+    assert list(private_tmp.iterdir()) == []
     assert _same_tree(logged_sklearn.local_dir, Path(model.path_of(MLFLOW_MODEL_FOLDER)))
     _check_iris(model, s3_sklearn)
 
