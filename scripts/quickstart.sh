@@ -17,7 +17,7 @@ export PATH="$repo/.venv/bin:$PATH"
 
 work=$(mktemp -d /tmp/vts-quickstart.XXXXXX)
 export VTSSERVING_HOME="${VTSSERVING_HOME:-$work/home}"
-export MLFLOW_TRACKING_URI="sqlite:///$work/mlflow.db"
+
 port="${PORT:-3000}"
 cp scripts/quickstart/*.py scripts/quickstart/vtsfile.yaml "$work/"
 cd "$work"

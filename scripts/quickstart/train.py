@@ -1,6 +1,9 @@
-"""Train an iris classifier, log it with MLflow, and import it into the VtsServing store."""
+"""Train an iris classifier, save it as an MLflow model, and import it into VtsServing."""
 
 import mlflow
+import numpy as np
+import pandas as pd
+import sklearn
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 
@@ -9,10 +12,20 @@ import vtsserving
 X, y = load_iris(return_X_y=True, as_frame=True)
 model = LogisticRegression(max_iter=1000).fit(X, y)
 
-with mlflow.start_run():
-    logged = mlflow.sklearn.log_model(model, name="model", input_example=X.head(2))
-
-vts_model = vtsserving.mlflow.import_model(
-    "iris_clf", logged.model_uri, signatures={"predict": {"batchable": True}}
+# Name the requirements: MLflow's inference would record whatever else this process imported.
+mlflow.sklearn.save_model(
+    model,
+    "iris_model",
+    input_example=X.head(2),
+    serialization_format="cloudpickle",
+    pip_requirements=[
+        f"mlflow=={mlflow.__version__}",
+        f"scikit-learn=={sklearn.__version__}",
+        f"numpy=={np.__version__}",
+        f"pandas=={pd.__version__}",
+    ],
 )
-print(f"imported {logged.model_uri} as {vts_model.tag}")
+vts_model = vtsserving.mlflow.import_model(
+    "iris_clf", "./iris_model", signatures={"predict": {"batchable": True}}
+)
+print(f"imported ./iris_model as {vts_model.tag}")

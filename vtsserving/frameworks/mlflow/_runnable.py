@@ -1,13 +1,26 @@
-"""The Runnable behind `vtsserving.mlflow.get(tag).to_runner()`: one pyfunc `predict`."""
+"""The Runnable behind `vtsserving.mlflow.get(tag).to_runner()`: one pyfunc `predict`.
+
+`predict(data, params=None)` shapes `data` by the MLflow signature (`_inputs.py`), then calls
+pyfunc `predict`. For an sklearn model given input that already matches its signature exactly
+(names, order, dtypes) and no params, MLflow's schema enforcement would hand the table on
+unchanged at about 1 ms a call, so the flavor's own predict function is called directly: the
+same function on the same values. A plain sklearn estimator (not a pipeline or meta-estimator)
+fitted on exactly the signature's columns gets the numpy array itself, which sklearn converts
+the table to anyway; that skips building a DataFrame and sklearn's DataFrame checks (the
+"X does not have valid feature names" warning it then raises is silenced: the names were checked).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ...models import Model
 from ...runner import Runnable
 from ._inputs import prepare_input
 from ._schema import columns_of, tensor_of
+
+_DIRECT_LOADERS = ("mlflow.sklearn",)
 
 
 def get_runnable(model: Model) -> type[Runnable]:
@@ -26,9 +39,21 @@ def get_runnable(model: Model) -> type[Runnable]:
             schema = signature.inputs if signature is not None else None
             self.columns = columns_of(schema)
             self.tensor = tensor_of(schema)
+            self.direct = _direct_predict(self.model, schema)
 
-    def predict(self: MLflowPyfuncRunnable, data: Any) -> Any:
-        return self.model.predict(prepare_input(data, self.columns, self.tensor))
+    def predict(self: MLflowPyfuncRunnable, data: Any, params: dict[str, Any] | None = None) -> Any:
+        if params is None and self.direct is not None:
+            result = self.direct(data)
+            if result is not _NOT_DIRECT:
+                return result
+        prepared = prepare_input(data, self.columns, self.tensor)
+        if params is None and self.direct is not None and prepared is not data:
+            result = self.direct(prepared)
+            if result is not _NOT_DIRECT:
+                return result
+        if params is None:
+            return self.model.predict(prepared)
+        return self.model.predict(prepared, params=params)
 
     signature = model.info.signatures.get("predict")
     MLflowPyfuncRunnable.add_method(
@@ -40,3 +65,65 @@ def get_runnable(model: Model) -> type[Runnable]:
         output_spec=signature.output_spec if signature else None,
     )
     return MLflowPyfuncRunnable
+
+
+_NOT_DIRECT = object()
+
+
+def _direct_predict(pyfunc_model: Any, schema: Any) -> Callable[[Any], Any] | None:
+    """The flavor's predict function for tables that already fit the schema, or None."""
+    predict_fn = getattr(pyfunc_model, "_predict_fn", None)
+    if pyfunc_model.loader_module not in _DIRECT_LOADERS or predict_fn is None:
+        return None
+    if schema is None or schema.is_tensor_spec() or not schema.has_input_names():
+        return None
+    if any(not getattr(c, "required", True) for c in schema.inputs):
+        return None
+    try:
+        dtypes = [_numpy_dtype(t) for t in schema.numpy_types()]
+    except Exception:  # noqa: BLE001 - a type numpy cannot name: always use pyfunc
+        return None
+    if any(d is None for d in dtypes):
+        return None
+    names = list(schema.input_names())
+    array_dtype = dtypes[0] if len(set(dtypes)) == 1 and _takes_arrays(pyfunc_model, names) else None
+
+    def direct(data: Any) -> Any:
+        import numpy as np
+        import pandas as pd
+
+        if type(data) is np.ndarray:
+            if data.dtype == array_dtype and data.ndim == 2 and data.shape[1] == len(names):
+                return predict_fn(data)
+        elif type(data) is pd.DataFrame and list(data.columns) == names and list(data.dtypes) == dtypes:
+            return predict_fn(data)
+        return _NOT_DIRECT
+
+    return direct
+
+
+_COMPOSITE_ATTRS = ("steps", "transformers", "estimator", "estimators", "base_estimator")
+
+
+def _takes_arrays(pyfunc_model: Any, names: list[str]) -> bool:
+    """True for a plain sklearn estimator fitted on exactly `names`, in order."""
+    import warnings
+
+    try:
+        raw = pyfunc_model.get_raw_model()
+    except Exception:  # noqa: BLE001 - no raw model: tables only
+        return False
+    if not type(raw).__module__.startswith("sklearn.") or any(hasattr(raw, a) for a in _COMPOSITE_ATTRS):
+        return False
+    fitted = getattr(raw, "feature_names_in_", None)
+    if fitted is None or [str(n) for n in fitted] != names:
+        return False
+    warnings.filterwarnings("ignore", message="X does not have valid feature names", category=UserWarning)
+    return True
+
+
+def _numpy_dtype(kind: Any) -> Any:
+    import numpy as np
+
+    dtype = np.dtype(kind)
+    return dtype if dtype.kind in "biuf" else None
