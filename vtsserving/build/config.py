@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .._info import Labels
 from ..containerize.options import DockerOptions
 from ..exceptions import ConfigError, NotFound
 from ._paths import check_file, expand_path
@@ -66,7 +67,7 @@ class VtsfileConfig(BaseModel):
     service: str
     name: str | None = None
     description: str | None = None
-    labels: dict[str, str] = Field(default_factory=dict)
+    labels: Labels = Field(default_factory=dict)
     include: list[str] = Field(default_factory=lambda: list(DEFAULT_INCLUDE))
     exclude: list[str] = Field(default_factory=list)
     python: PythonOptions = Field(default_factory=PythonOptions)
@@ -77,13 +78,6 @@ class VtsfileConfig(BaseModel):
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return _as_list(value)
-
-    @field_validator("labels", mode="before")
-    @classmethod
-    def _labels_are_strings(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            return {str(k): str(v) for k, v in value.items()}
-        return value
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "vtsfile") -> VtsfileConfig:

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from .._info import Labels, StoredFolder, read_info, validate_info
 from .._version import __version__
-from ..exceptions import ConfigError, InvalidArgument, NotFound
 from ..home import vts_dir
 from ..store import Store
 from ..tag import Tag
@@ -57,7 +57,7 @@ class VtsInfo(BaseModel):
     version: str
     creation_time: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
     vtsserving_version: str = __version__
-    labels: dict[str, str] = Field(default_factory=dict)
+    labels: Labels = Field(default_factory=dict)
     models: list[VtsModelInfo] = Field(default_factory=list)
     runners: list[VtsRunnerInfo] = Field(default_factory=list)
     apis: list[VtsApiInfo] = Field(default_factory=list)
@@ -76,46 +76,19 @@ class VtsInfo(BaseModel):
 
     @classmethod
     def from_file(cls, path: Path) -> VtsInfo:
-        try:
-            data = yaml.safe_load(path.read_text())
-        except FileNotFoundError:
-            raise NotFound(f"{path} not found: not a vts folder") from None
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path} is not valid YAML: {exc}") from None
-        try:
-            return cls.model_validate(data if isinstance(data, dict) else {})
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            raise ConfigError(f"{path}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+        return read_info(cls, path, "vts")
 
 
-class Vts:
+class Vts(StoredFolder):
     """A built bundle: its tag, folder and `vts.yaml` info."""
 
-    def __init__(self, path: Path, info: VtsInfo) -> None:
-        self._path = Path(path)
-        self.info = info
+    kind = "vts"
+    info: VtsInfo
 
     @classmethod
     def from_path(cls, path: str | Path) -> Vts:
         path = Path(path)
         return cls(path, VtsInfo.from_file(path / VTS_YAML))
-
-    @property
-    def tag(self) -> Tag:
-        return self.info.tag
-
-    @property
-    def path(self) -> str:
-        return str(self._path)
-
-    def path_of(self, relative: str) -> str:
-        """Absolute path of a file inside the vts; never outside it."""
-        root = self._path.resolve()
-        target = (root / relative).resolve()
-        if target != root and root not in target.parents:
-            raise InvalidArgument(f"path {relative!r} is outside vts {self.tag}")
-        return str(target)
 
     @property
     def doc(self) -> str:
@@ -127,15 +100,6 @@ class Vts:
         data["tag"] = str(self.tag)
         data["path"] = self.path
         return data
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Vts) and other.tag == self.tag and other.path == self.path
-
-    def __hash__(self) -> int:
-        return hash((self.tag, self.path))
-
-    def __repr__(self) -> str:
-        return f'Vts(tag="{self.tag}")'
 
 
 def vts_store(root: Path | None = None) -> Store:
@@ -168,15 +132,7 @@ def export_vts(tag: str | Tag, dest: str | None = None, *,
 
 
 def _validate_info(data: Any, where: str) -> Tag:
-    try:
-        info = VtsInfo.model_validate(data if isinstance(data, dict) else {})
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise InvalidArgument(f"{where}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
-    try:
-        return info.tag
-    except InvalidArgument as exc:
-        raise InvalidArgument(f"{where}: {exc}") from None
+    return validate_info(VtsInfo, data, where).tag
 
 
 def import_vts(src: str, *, overwrite: bool = False,

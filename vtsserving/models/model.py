@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .._info import Labels, StoredFolder, read_info, validate_info
 from .._version import __version__
-from ..exceptions import ConfigError, InvalidArgument, NotFound
-from ..tag import Tag, validate_part
+from ..exceptions import InvalidArgument
+from ..tag import Tag
 
 if TYPE_CHECKING:
     from ..runner import Runner
@@ -53,20 +54,13 @@ class ModelInfo(BaseModel):
     name: str
     version: str
     module: str
-    labels: dict[str, str] = Field(default_factory=dict)
+    labels: Labels = Field(default_factory=dict)
     options: dict[str, Any] = Field(default_factory=dict)
     metadata: dict[str, Any] = Field(default_factory=dict)
     context: ModelContext
     signatures: dict[str, ModelSignature] = Field(default_factory=dict)
     api_version: str = API_VERSION
     creation_time: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
-
-    @field_validator("labels", mode="before")
-    @classmethod
-    def _labels_are_strings(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            return {str(k): str(v) for k, v in value.items()}
-        return value
 
     @property
     def tag(self) -> Tag:
@@ -87,31 +81,12 @@ class ModelInfo(BaseModel):
 
     @classmethod
     def from_file(cls, path: Path) -> ModelInfo:
-        try:
-            data = yaml.safe_load(path.read_text())
-        except FileNotFoundError:
-            raise NotFound(f"{path} not found: not a model folder") from None
-        except yaml.YAMLError as exc:
-            problem = " ".join(str(exc).split())
-            raise ConfigError(f"{path} is not valid YAML: {problem}") from None
-        return cls.from_data(data, str(path))
+        return read_info(cls, path, "model")
 
     @classmethod
     def from_data(cls, data: Any, where: str) -> ModelInfo:
         """Validate parsed `model.yaml` content; `where` names its source in errors."""
-        if not isinstance(data, dict):
-            raise ConfigError(f"{where} must hold a mapping, got {type(data).__name__}")
-        try:
-            info = cls.model_validate(data)
-            validate_part(info.name, "name")
-            validate_part(info.version, "version")
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            field = ".".join(str(p) for p in err["loc"])
-            raise ConfigError(f"{where}: {field}: {err['msg']}") from None
-        except InvalidArgument as exc:
-            raise ConfigError(f"{where}: {exc}") from None
-        return info
+        return validate_info(cls, data, where)
 
 
 def normalize_signatures(signatures: dict[str, Any] | None) -> dict[str, ModelSignature]:
@@ -130,33 +105,16 @@ def normalize_signatures(signatures: dict[str, Any] | None) -> dict[str, ModelSi
     return out
 
 
-class Model:
+class Model(StoredFolder):
     """A model in the store (or being saved): its tag, folder and `model.yaml` info."""
 
-    def __init__(self, path: Path, info: ModelInfo) -> None:
-        self._path = Path(path)
-        self.info = info
+    kind = "model"
+    info: ModelInfo
 
     @classmethod
     def from_path(cls, path: str | Path) -> Model:
         path = Path(path)
         return cls(path, ModelInfo.from_file(path / MODEL_YAML))
-
-    @property
-    def tag(self) -> Tag:
-        return self.info.tag
-
-    @property
-    def path(self) -> str:
-        return str(self._path)
-
-    def path_of(self, relative: str) -> str:
-        """Absolute path of a file or folder inside the model; never outside it."""
-        target = (self._path / relative).resolve()
-        root = self._path.resolve()
-        if target != root and root not in target.parents:
-            raise InvalidArgument(f"path {relative!r} is outside model {self.tag}")
-        return str(target)
 
     @property
     def module(self) -> str:
@@ -207,12 +165,3 @@ class Model:
 
     def write_info(self) -> None:
         (self._path / MODEL_YAML).write_text(self.info.to_yaml())
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Model) and other.tag == self.tag and other.path == self.path
-
-    def __hash__(self) -> int:
-        return hash((self.tag, self.path))
-
-    def __repr__(self) -> str:
-        return f'Model(tag="{self.tag}")'
