@@ -10,6 +10,7 @@ from .frameworks.mlflow import (
     input_tensor,
     load_model,
     mlflow_signature,
+    service,
 )
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "input_tensor",
     "load_model",
     "mlflow_signature",
+    "service",
 ]

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Image build benchmark for the iris MLflow model: VtsServing vs MLflow vs BentoML.
 
-    .venv/bin/python scripts/bench/containerize.py [--skip mlflow,bentoml] [--keep]
+    .venv/bin/python scripts/bench/containerize.py [--skip vtsserving,mlflow,bentoml] [--warm-downloads]
 
 For each tool, in one run on this machine: cold build (no layer cache; BuildKit cache mounts
 pruned first, so downloads are cold too, unless --warm-downloads), rebuild after a code-only change, rebuild after a model-only change,
@@ -27,6 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BASE = os.environ.get("VTS_TEST_BASE_IMAGE", "vtsserving-test-base:bookworm")
 PEER_BASE = "python:3.11-slim"
+# MLflow names the model's full Python version (python:3.11.7-slim): tag that too.
+PEER_ALIASES = (PEER_BASE, f"python:{sys.version_info[0]}.{sys.version_info[1]}.{sys.version_info[2]}-slim")
 DOCKER = "/usr/bin/docker" if Path("/usr/bin/docker").exists() else "docker"
 PY = sys.executable
 
@@ -69,7 +71,8 @@ BENTO_SERVICE = """
 import bentoml
 from bentoml.io import NumpyNdarray
 runner = bentoml.mlflow.get("iris_clf:latest").to_runner()
-svc = bentoml.Service("iris_bench", runners=[runner])
+Service = getattr(bentoml, "legacy", bentoml).Service  # BentoML 1.4: the runner API lives in bentoml.legacy
+svc = Service("iris_bench", runners=[runner])
 @svc.api(input=NumpyNdarray(), output=NumpyNdarray())
 def predict(x):
     return runner.predict.run(x)  # VERSION
@@ -100,6 +103,7 @@ def image_size(image: str) -> int:
 
 
 CREATED: list[str] = []
+WHEELS: set[bytes] = set()  # distinct vtsserving wheels seen: >1 means the checkout changed mid-run
 
 
 def remember(image: str) -> None:
@@ -114,7 +118,8 @@ def peer_base(work: Path) -> None:
         f"FROM {BASE}\nRUN rm -f /usr/lib/python3*/EXTERNALLY-MANAGED && ln -sf /usr/bin/python3 /usr/local/bin/python"
         " && ln -sf /usr/bin/pip3 /usr/local/bin/pip\n"
     )
-    sh([DOCKER, "build", "-q", "-t", PEER_BASE, "."], work / "peer-base", {"DOCKER_BUILDKIT": "1"})
+    tags = [arg for alias in PEER_ALIASES for arg in ("-t", alias)]
+    sh([DOCKER, "build", "-q", *tags, "."], work / "peer-base", {"DOCKER_BUILDKIT": "1"})
 
 
 def bench_vtsserving(work: Path) -> dict[str, float]:
@@ -137,6 +142,8 @@ def bench_vtsserving(work: Path) -> dict[str, float]:
         tag = out.strip().splitlines()[-1]
         t_image, out = timed([*vts, "containerize", tag, "-t", "vts-bench:latest", "--progress", "plain",
                               "-o", "json", *extra], proj, benv)
+        wheels = Path(env["VTSSERVING_HOME"], "vts", *tag.split(":"), "env", "python", "wheels")
+        WHEELS.add(b"".join(w.read_bytes() for w in sorted(wheels.glob("vtsserving-*.whl"))))
         return t_build, t_image, json.loads(out)["image_id"]
 
     new_model("1.0")
@@ -181,9 +188,10 @@ def bench_bentoml(work: Path) -> dict[str, float]:
     uv = shutil.which("uv", path=str(Path(PY).parent)) or "uv"
     sh([uv, "venv", "-q", "--python", PY, str(venv)], proj)
     sh([uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python"), "bentoml>=1.4,<1.5",
-        "mlflow==3.17.2", "scikit-learn", "pandas", "scipy"], proj)
+        "mlflow==3.17.2", "scikit-learn", "pandas", "scipy", "pip", "uv"], proj)
     bpy, bento = str(venv / "bin" / "python"), str(venv / "bin" / "bentoml")
-    env = {"BENTOML_HOME": str(proj / "home"), "PATH": f"{venv / 'bin'}:/usr/bin:{os.environ['PATH']}",
+    home = work / "bentoml-home"  # outside the build context: bentoml would pack its own home
+    env = {"BENTOML_HOME": str(home), "PATH": f"{venv / 'bin'}:/usr/bin:{os.environ['PATH']}",
            "BENTOML_DO_NOT_TRACK": "True", "DOCKER_BUILDKIT": "1"}
     (proj / "train.py").write_text(TRAIN)
     (proj / "service.py").write_text(BENTO_SERVICE.replace("VERSION", "v1"))
@@ -192,8 +200,8 @@ def bench_bentoml(work: Path) -> dict[str, float]:
     def new_model(c: str) -> None:
         uri = sh([bpy, "train.py", c], proj, env).strip().splitlines()[-1]
         sh([bpy, "-c", BENTO_IMPORT, uri], proj, env)
-        models = sh([bento, "models", "get", "iris_clf:latest", "-o", "path"], proj, env).strip()
-        shutil.copy(Path(models) / "mlflow_model" / "requirements.txt", proj / "requirements.txt")
+        newest = max((home / "models" / "iris_clf").glob("*/mlflow_model"), key=lambda p: p.stat().st_mtime)
+        shutil.copy(newest / "requirements.txt", proj / "requirements.txt")
 
     def build_and_containerize(*extra: str) -> tuple[float, float]:
         t_build, out = timed([bento, "build", "-o", "tag"], proj, env)
@@ -220,7 +228,7 @@ def fmt(value: float | None, unit: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--skip", default="", help="comma-separated peers to skip: mlflow,bentoml")
+    parser.add_argument("--skip", default="", help="comma-separated tools to skip: vtsserving,mlflow,bentoml")
     parser.add_argument("--warm-downloads", action="store_true",
                         help="keep BuildKit cache mounts (default: prune them so every cold build downloads)")
     args = parser.parse_args()
@@ -229,10 +237,10 @@ def main() -> None:
                        capture_output=True, env={**os.environ, "DOCKER_BUILDKIT": "1"})
     skip = set(filter(None, args.skip.split(",")))
     results: dict[str, dict[str, float] | str] = {}
-    with tempfile.TemporaryDirectory(prefix="vts-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="containerize-bench-", dir="/var/tmp") as tmp:
         work = Path(tmp)
         runs = [("vtsserving", bench_vtsserving), ("mlflow", bench_mlflow), ("bentoml", bench_bentoml)]
-        if skip != {"mlflow", "bentoml"}:
+        if not {"mlflow", "bentoml"} <= skip:
             peer_base(work)
         for name, func in runs:
             if name in skip:
@@ -241,10 +249,11 @@ def main() -> None:
             try:
                 results[name] = func(work)
             except Exception as exc:  # a peer that cannot build here is reported, not fatal
+                print(f"[bench] {name} failed: {exc}", file=sys.stderr, flush=True)
                 results[name] = f"failed: {str(exc).strip().splitlines()[-1][:200]}"
         subprocess.run([DOCKER, "rmi", "-f", *CREATED], capture_output=True)
-        if skip != {"mlflow", "bentoml"}:
-            subprocess.run([DOCKER, "rmi", PEER_BASE], capture_output=True)
+        if not {"mlflow", "bentoml"} <= skip:
+            subprocess.run([DOCKER, "rmi", *PEER_ALIASES], capture_output=True)
     rows = [("cold build", "cold", "s"), ("code-only rebuild (containerize)", "code", "s"),
             ("code-only: build + containerize", "code_total", "s"), ("model-only rebuild (containerize)", "model", "s"),
             ("model-only: build + containerize", "model_total", "s"), ("size over base", "size", "MB")]
@@ -257,6 +266,8 @@ def main() -> None:
     ours = results.get("vtsserving")
     if isinstance(ours, dict):
         print(f"\nvtsserving code-only rebuild / cold: {ours['code'] / ours['cold']:.1%} (target <= 20%)")
+        if len(WHEELS) > 1:
+            print("note: the vtsserving checkout changed during the run, so its layer was rebuilt too")
         for peer in ("mlflow", "bentoml"):
             theirs = results.get(peer)
             if isinstance(theirs, dict):

@@ -182,6 +182,7 @@ def main() -> None:
                   "--log-level", "warning"], env, MLFLOW_BODY, "/invocations"),
     }
     results: dict[str, dict | str] = {}
+    load_before = _load()
     for name, (cmd, cmd_env, body, route) in servers.items():
         if only and name not in only:
             continue
@@ -213,27 +214,44 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
             log.close()
-    report(results, args)
+    report(results, args, (load_before, _load()))
 
 
-def report(results: dict[str, dict | str], args: argparse.Namespace) -> None:
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def report(results: dict[str, dict | str], args: argparse.Namespace, loads: tuple[str, str]) -> None:
     print(f"\nwrk -t1 -c{args.connections} -d{args.duration}s, single-row JSON, {os.cpu_count()} cores,"
-          f" vts/bentoml workers={args.workers}\n")
+          f" vts/bentoml workers={args.workers}; load average before {loads[0]}, after {loads[1]}\n")
     print(f"{'server':<14}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
     for name, r in results.items():
         if isinstance(r, str):
             print(f"{name:<14}{r}")
         else:
             print(f"{name:<14}{r['rps']:>10.0f}{r['p50']:>10.1f}{r['p99']:>10.1f}{r['non2xx']:>10}")
-    vts = results.get("vts-batching")
-    if not isinstance(vts, dict):
-        return
     print()
-    for other in ("mlflow", "bentoml", "bare", "vts-nobatch", "vts-1worker"):
+    for vts_name in ("vts-batching", "vts-1worker", "vts-nobatch"):
+        vts = results.get(vts_name)
+        if isinstance(vts, dict):
+            _targets(vts_name, vts, results)
+
+
+def _targets(name: str, vts: dict, results: dict[str, dict | str]) -> None:
+    """The issue #4 targets for one VtsServing configuration: figure, target, met or not."""
+    rows = [(f"p99 {vts['p99']:.1f} ms", "< 50 ms", vts["p99"] < 50)]
+    for other, target, minimum in (("mlflow", ">= 10x", 10.0), ("bentoml", "> 1x", 1.0), ("bare", ">= 0.5x", 0.5)):
         r = results.get(other)
         if isinstance(r, dict) and r["rps"]:
-            print(f"vts-batching / {other:<12} throughput x{vts['rps'] / r['rps']:.2f}")
-    print(f"vts-batching p99 {vts['p99']:.1f} ms (target < 50 ms)")
+            ratio = vts["rps"] / r["rps"]
+            met = ratio > minimum if other == "bentoml" else ratio >= minimum
+            rows.append((f"throughput / {other} x{ratio:.2f}", target, met))
+        else:
+            rows.append((f"throughput / {other}", target, None))
+    print(f"{name}:")
+    for figure, target, met in rows:
+        verdict = "not measured" if met is None else "met" if met else "NOT MET"
+        print(f"  {figure:<32} target {target:<9} {verdict}")
 
 
 if __name__ == "__main__":

@@ -106,7 +106,8 @@ def test_json_with_model_validates_and_documents():
         d.parse(b"{", "application/json")
     assert d.schema() == {"$ref": "#/components/schemas/Point"}
     assert d.components()["Point"]["required"] == ["x", "y"]
-    assert JSON().render({"a": np.int64(3), "b": float("nan")})[0] == b'{"a": 3, "b": null}'
+    assert JSON().render({"a": np.int64(3), "b": float("nan")})[0] == b'{"a":3,"b":null}'
+    assert JSON().render({"big": 2**70, "n": np.float32(0.5)})[0] == b'{"big":1180591620717411303424,"n":0.5}'
 
 
 def test_content_type_is_checked():

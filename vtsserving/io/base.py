@@ -7,6 +7,8 @@ import json
 import math
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import orjson
+
 from ..exceptions import BadInput, InvalidArgument, UnsupportedMediaType
 
 if TYPE_CHECKING:
@@ -106,9 +108,16 @@ def _plain(value: Any) -> Any:
 
 
 def load_json(body: bytes) -> Any:
-    """Parse a JSON body, or raise BadInput naming where it is malformed."""
+    """Parse a JSON body, or raise BadInput naming where it is malformed.
+
+    orjson parses the common case; whatever it refuses goes to `json` (NaN literals, big
+    integers, UTF-16), which also words the error."""
     if not body:
         raise BadInput("the request body is empty; expected a JSON document")
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        pass
     try:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -132,11 +141,19 @@ def _default(obj: Any) -> Any:
 
 
 def dump_json(obj: Any) -> bytes:
-    """Compact JSON; numpy, pandas and pydantic values are converted; NaN becomes null."""
+    """Compact JSON; numpy, pandas and pydantic values are converted; NaN becomes null.
+
+    orjson writes it (numpy through `.tolist()`, as `json` would); what it cannot write
+    (integers past 64 bits) goes to `json`."""
+    try:
+        return orjson.dumps(obj, default=_default, option=orjson.OPT_NON_STR_KEYS)
+    except orjson.JSONEncodeError as exc:
+        if isinstance(exc.__cause__, TypeError) and "not JSON serializable" in str(exc.__cause__):
+            raise exc.__cause__ from None
     try:
         text = json.dumps(obj, default=_default, separators=(",", ":"), allow_nan=False)
     except ValueError:
-        text = json.dumps(_nan_to_none(json.loads(json.dumps(obj, default=_default))))
+        text = json.dumps(_nan_to_none(json.loads(json.dumps(obj, default=_default))), separators=(",", ":"))
     return text.encode()
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 
@@ -47,12 +47,19 @@ async def _read_body(request: Request, limit: int) -> None:
     if length and length.isdigit() and int(length) > limit:
         raise PayloadTooLarge(f"the request body is {length} bytes; the limit is {limit} bytes")
     chunks, size = [], 0
-    async for chunk in request.stream():
+    receive = request.receive  # ASGI messages directly: Request.stream() is an async generator
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise PayloadTooLarge(f"the request body is over the {limit}-byte limit")
         chunks.append(chunk)
-    request._body = b"".join(chunks)
+        if not message.get("more_body", False):
+            break
+    request._body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 class _Readiness:
@@ -84,6 +91,8 @@ def _api_endpoint(api: InferenceAPI, state: _Readiness, config: ServerConfig) ->
             if exc.status_code >= 500 and not isinstance(exc, ServiceUnavailable):
                 log.error("request %s to %s failed", request_id, api.route, exc_info=exc)
             return error_response(exc, request_id)
+        except ClientDisconnect:
+            return Response(status_code=400)  # the client left mid-body: nobody to answer, nothing to log
         except Exception:
             log.exception("request %s to %s failed in the service code", request_id, api.route)
             body = {

@@ -1,7 +1,8 @@
 """The outer ASGI app: metrics for every request, and a short path to the API endpoints.
 
 API calls skip Starlette's router and exception middlewares (their endpoints answer every
-error themselves); everything else goes through the Starlette app. Unknown paths share one
+error themselves) and the wrapper around `send` (the status is the response's own); everything
+else goes through the Starlette app. Unknown paths share one
 metrics label so label cardinality stays bounded.
 """
 
@@ -65,7 +66,8 @@ class ServingApp:
             if endpoint is not None and scope["method"] == "POST":
                 scope["app"] = self.app
                 response = await endpoint(Request(scope, receive))
-                await response(scope, receive, send_wrapper)
+                status = response.status_code
+                await response(scope, receive, send)
             else:
                 await self.app(scope, receive, send_wrapper)
         finally:

@@ -75,8 +75,7 @@ class MLflowScoringInput(IODescriptor):
         if not isinstance(doc, dict):
             raise BadInput(f"expected a JSON object with one of the keys {list(_FORMATS)}")
         keys = [k for k in _FORMATS if k in doc]
-        unknown = sorted(set(doc) - set(_FORMATS) - {"params"})
-        if len(keys) != 1 or unknown:
+        if len(keys) != 1 or len(doc) != 1 + ("params" in doc):
             raise BadInput(
                 f"expected a JSON object with exactly one of {list(_FORMATS)} (and optional"
                 f" 'params'); got keys {sorted(doc)}"
@@ -176,7 +175,7 @@ class MLflowScoringInput(IODescriptor):
             ) from None
         if array.ndim != 2:
             raise BadInput(f"expected rows of {len(self.columns.names)} scalar values")
-        if array.dtype.kind == "f" and np.isnan(array).any():
+        if array.dtype.kind == "f" and np.count_nonzero(np.isnan(array)):
             raise BadInput(f"null or NaN values: the model signature expects {self.columns.types[0]} in every column")
         return array
 

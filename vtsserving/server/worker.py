@@ -3,21 +3,29 @@
 Process model, chosen by measurement (scripts/bench/serve.py, scripts/bench/runner_ipc.py;
 iris LogisticRegression imported from MLflow, 32 connections, wrk on the same 2 cores):
 
-    run (machine load)       2 API workers          1 API worker           mlflow serve
-    busy (load 7-9)          757 req/s  p99 116 ms  431 req/s  p99 147 ms   65 req/s
-    quiet (load 3-5)        1534 req/s  p99  54 ms 2440 req/s  p99  37 ms  148 req/s
-    quiet, back to back     1589 req/s  p99  57 ms 1844 req/s  p99  55 ms
     hand a call to the in-process model thread      85 us
     round trip to another process (pickle + pipe)  393 us (x4.6), before any batching
 
 The time goes to HTTP and JSON, not to the model: batched, a row costs microseconds. A
 separate runner process would add a serialization hop to every request (x4.6 the in-process
 hand-off) and take CPU from HTTP to save almost nothing, so models run inside each API worker:
-each worker loads them, batches its own requests and calls the model on one thread.
-`--production` starts one worker per CPU so a server that has the machine to itself uses every
-core; on this box, where wrk takes a core, one worker did as well or better when quiet, two
-did 1.8x better when busy. After models load, `gc.freeze()` keeps them out of full
-collections (shorter pauses, better p99).
+each worker loads them, batches its own requests and calls the model on one thread. Calling
+cheap models on the event loop instead of that thread was tried and measured worse (server CPU
+a request 227-260 us against 210-213 us): the thread overlaps the model with socket I/O.
+
+Worker count. `--production` starts one worker per CPU, so a server that has the machine to
+itself (a container; its clients elsewhere) uses every core. On this 2-core box wrk takes most
+of a core and other jobs share the rest, and 1 against 2 workers is within run-to-run noise
+(req/s, after the per-request cuts of the MLflow fast path, orjson and the leaner middleware):
+
+    run (load average)          1 worker              2 workers            bare starlette
+    quiet (0.7)                 4,520  p99 20 ms      5,406  p99 24 ms     10,250 (1 worker)
+    bench run (1.6-2.2)         5,301  p99 24 ms      3,174  p99 124 ms     9,654
+    interleaved A/B (2.5-3.2)   2,915 / 6,754         4,880 / 4,625
+    before the cuts (3-5)       2,440  p99 37 ms      1,534  p99 54 ms      6,887
+
+Server CPU a request (the steadier figure): about 200 us for either count, bare 130 us. After
+models load, `gc.freeze()` keeps them out of full collections (shorter pauses, better p99).
 """
 
 from __future__ import annotations
@@ -80,6 +88,7 @@ def serve(
         "access_log": not production,
         "log_level": "info",
         "backlog": 2048,
+        "proxy_headers": not production,  # production: no X-Forwarded-For rewriting (one layer less)
         "http": "httptools" if _has("httptools") else "h11",
         "loop": "uvloop" if _has("uvloop") else "asyncio",
     }

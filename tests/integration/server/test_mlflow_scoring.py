@@ -123,3 +123,71 @@ def test_schemathesis_finds_no_5xx(vts_server, tmp_path):
 
     out = run_schemathesis(vts_server.url, tmp_path, "--include-path", "/invocations", max_examples=40)
     assert "No issues found" in out, out[-3000:]
+
+
+OFFSET_MODEL = """
+import sys
+import mlflow.pyfunc
+import pandas as pd
+from mlflow.models import infer_signature
+
+class AddOffset(mlflow.pyfunc.PythonModel):
+    def predict(self, context, model_input, params=None):
+        return (model_input["a"] + model_input["b"] + (params or {}).get("offset", 0.0)).tolist()
+
+X = pd.DataFrame({"a": [1.0], "b": [2.0]})
+path = sys.argv[1] + "/offset"
+sig = infer_signature(X, [3.0], params={"offset": 0.0})
+mlflow.pyfunc.save_model(path, python_model=AddOffset(), signature=sig)
+import vtsserving
+vtsserving.mlflow.import_model("offset", path)
+"""
+
+
+def test_params_reach_the_model(tmp_path):
+    from vts_server_helpers import start_server
+
+    env = {**os.environ, "VTSSERVING_HOME": str(tmp_path / "home")}
+    subprocess.run([sys.executable, "-c", OFFSET_MODEL, str(tmp_path)], env=env, check=True, capture_output=True)
+    server = start_server("mlflow-model:offset", tmp_path, env={"VTSSERVING_HOME": env["VTSSERVING_HOME"]}, timeout=240)
+    try:
+        url = server.url + "/invocations"
+        body = {"dataframe_split": {"columns": ["a", "b"], "data": [[1.0, 2.0], [3.0, 4.0]]}}
+        assert httpx.post(url, json=body).json() == {"predictions": [3.0, 7.0]}
+        with_params = httpx.post(url, json={**body, "params": {"offset": 10.0}})
+        assert with_params.json() == {"predictions": [13.0, 17.0]}, with_params.text
+        bad = httpx.post(url, json={**body, "params": {"offset": "ten"}})
+        assert bad.status_code == 400 and "offset" in bad.json()["error"], bad.text
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def user_server(iris):
+    from vts_server_helpers import start_server
+
+    server = start_server("mlflow_user_service:svc", iris["tmp"], env={"VTSSERVING_HOME": iris["home"]}, timeout=240)
+    yield server
+    server.stop()
+
+
+def test_user_service_input_is_checked_by_the_signature(user_server, iris):
+    ok = httpx.post(user_server.url + "/classify", json=ROWS)
+    assert ok.status_code == 200 and ok.json() == _expected(iris), ok.text
+    narrow = httpx.post(user_server.url + "/classify", json=[[1.0, 2.0, 3.0]])
+    assert narrow.status_code == 400, narrow.text
+    assert "expected rows of 4 columns" in narrow.json()["error"]
+    records = [dict(zip(COLUMNS, r, strict=True)) for r in ROWS]
+    assert httpx.post(user_server.url + "/classify_table", json=records).json() == _expected(iris)
+    missing = httpx.post(user_server.url + "/classify_table", json=[{"sepal_length": 1.0}])
+    assert missing.status_code == 400, missing.text
+    assert "missing inputs" in missing.json()["error"]
+
+
+def test_mlflow_service_is_exported(iris, monkeypatch):
+    import vtsserving
+
+    monkeypatch.setenv("VTSSERVING_HOME", iris["home"])
+    svc = vtsserving.mlflow.service("iris:latest")
+    assert [api.route for api in svc.apis.values()] == ["/invocations"]
+    assert "/invocations" in svc.openapi_spec()["paths"]

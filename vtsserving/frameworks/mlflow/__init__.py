@@ -7,6 +7,7 @@ returns its pyfunc model and `get_runnable` the Runnable behind `get(tag).to_run
 from ._import import MLFLOW_MODEL_FOLDER, MODULE_NAME, get, import_model, load_model
 from ._runnable import get_runnable
 from ._schema import input_columns, input_tensor, mlflow_signature
+from ._service import service
 
 __all__ = [
     "MLFLOW_MODEL_FOLDER",
@@ -18,4 +19,5 @@ __all__ = [
     "input_tensor",
     "load_model",
     "mlflow_signature",
+    "service",
 ]

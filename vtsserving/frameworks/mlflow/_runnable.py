@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ...exceptions import BadInput
 from ...models import Model
 from ...runner import Runnable
 from ._inputs import prepare_input
@@ -51,9 +52,14 @@ def get_runnable(model: Model) -> type[Runnable]:
             result = self.direct(prepared)
             if result is not _NOT_DIRECT:
                 return result
-        if params is None:
-            return self.model.predict(prepared)
-        return self.model.predict(prepared, params=params)
+        try:
+            if params is None:
+                return self.model.predict(prepared)
+            return self.model.predict(prepared, params=params)
+        except Exception as exc:
+            if _is_input_error(exc):
+                raise _as_bad_input(exc) from None
+            raise
 
     signature = model.info.signatures.get("predict")
     MLflowPyfuncRunnable.add_method(
@@ -68,6 +74,19 @@ def get_runnable(model: Model) -> type[Runnable]:
 
 
 _NOT_DIRECT = object()
+_INPUT_ERROR_CODES = ("INVALID_PARAMETER_VALUE", "BAD_REQUEST")
+
+
+def _is_input_error(exc: Exception) -> bool:
+    """MLflow's schema enforcement refused the input (a client error, not a server one)."""
+    return type(exc).__name__ == "MlflowException" and getattr(exc, "error_code", None) in _INPUT_ERROR_CODES
+
+
+def _as_bad_input(exc: Exception) -> BadInput:
+    reason = str(getattr(exc, "message", exc))
+    reason = reason.rsplit("Error: ", 1)[-1] if "Failed to enforce schema" in reason else reason
+    reason = " ".join(reason.split())
+    return BadInput(f"input does not match the MLflow model signature: {reason[:300]}")
 
 
 def _direct_predict(pyfunc_model: Any, schema: Any) -> Callable[[Any], Any] | None:

@@ -1,0 +1,53 @@
+"""The MLflow Runnable in-process: the direct sklearn path answers as pyfunc does, params, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from mlflow_helpers import iris_data, iris_model
+
+import vtsserving
+from vtsserving.exceptions import BadInput
+
+
+@pytest.fixture
+def iris_runnable(tmp_path):
+    import mlflow.sklearn
+    from mlflow.models import infer_signature
+
+    X, _ = iris_data()
+    model = iris_model()
+    path = tmp_path / "iris"
+    mlflow.sklearn.save_model(model, str(path), signature=infer_signature(X, model.predict(X)))
+    vtsserving.mlflow.import_model("iris", str(path), signatures={"predict": {"batchable": True}})
+    runner = vtsserving.mlflow.get("iris").to_runner()
+    runner.init_local()
+    return runner.runnable, list(X.columns)
+
+
+def test_direct_path_gives_pyfunc_answers(iris_runnable):
+    runnable, columns = iris_runnable
+    assert runnable.direct is not None  # plain sklearn estimator: the fast path is on
+    rows = np.random.default_rng(0).uniform(0, 8, size=(300, 4))
+    expected = runnable.model.predict(pd.DataFrame(rows, columns=columns))
+    for data in (rows, pd.DataFrame(rows, columns=columns), rows.tolist(), rows[:1], rows[0].tolist()):
+        got = runnable.predict(data)
+        assert isinstance(got, np.ndarray)
+        np.testing.assert_array_equal(got, expected[: len(got)])
+    runnable.direct = None  # the general pyfunc path answers the same
+    np.testing.assert_array_equal(runnable.predict(rows), expected)
+
+
+def test_params_reach_pyfunc(iris_runnable):
+    runnable, _ = iris_runnable
+    rows = [[5.1, 3.5, 1.4, 0.2]]
+    assert runnable.predict(rows, params=None).tolist() == runnable.predict(rows, params={}).tolist()
+
+
+def test_bad_input_is_bad_input(iris_runnable):
+    runnable, columns = iris_runnable
+    with pytest.raises(BadInput, match="expected rows of 4 columns"):
+        runnable.predict(np.ones((2, 3)))
+    with pytest.raises(BadInput, match="missing inputs"):
+        runnable.predict(pd.DataFrame({columns[0]: [1.0]}))
