@@ -56,3 +56,26 @@ def test_local_version_pins() -> None:
     assert local_version_pins(lines, []) == ["torch==2.13.0+cpu", "jax==0.4.1+cuda12"]
     shipped = ["/w/torch-2.13.0+cpu-cp311-cp311-linux_x86_64.whl"]
     assert local_version_pins(lines, shipped) == ["jax==0.4.1+cuda12"]
+
+
+def test_full_mlflow_becomes_skinny_with_the_same_pin_and_marker() -> None:
+    from vtsserving.build.requirements import use_mlflow_skinny
+
+    lines = ["mlflow==3.17.2", "MLflow[extras]>=2.9; python_version >= '3.10'", "scikit-learn==1.9.1"]
+    assert use_mlflow_skinny(lines) == [
+        "mlflow-skinny==3.17.2",
+        'mlflow-skinny[extras]>=2.9; python_version >= "3.10"',
+        "scikit-learn==1.9.1",
+    ]
+
+
+def test_mlflow_skinny_false_keeps_the_full_package(tmp_path) -> None:
+    from vtsserving.build.config import PythonOptions
+    from vtsserving.build.python_env import plan_python
+
+    keep = plan_python(PythonOptions(packages=["mlflow==3.17.2"], mlflow_skinny=False), [],
+                       conda_used=False, python_version="3.11")
+    slim = plan_python(PythonOptions(packages=["mlflow==3.17.2"]), [], conda_used=False,
+                       python_version="3.11")
+    assert keep.requirements.lines == ["mlflow==3.17.2"]
+    assert slim.requirements.lines == ["mlflow-skinny==3.17.2"]

@@ -36,6 +36,7 @@ class PythonOptions(BaseModel):
     extra_index_url: list[str] = Field(default_factory=list)
     pip_args: str | None = None
     wheels: list[str] = Field(default_factory=list)
+    mlflow_skinny: bool = True
 
     @field_validator("trusted_host", "find_links", "extra_index_url", "wheels", "packages", mode="before")
     @classmethod

@@ -18,6 +18,7 @@ from .requirements import (
     index_option_lines,
     merge_model_requirements,
     read_requirements,
+    use_mlflow_skinny,
     warn_local_versions,
 )
 
@@ -88,6 +89,9 @@ def plan_python(opts: PythonOptions, models: list[Model], *, conda_used: bool,
         found = _model_requirements(models)
         if found:
             source, reqs = found
+    if opts.mlflow_skinny:
+        reqs.lines = use_mlflow_skinny(reqs.lines)
+        reqs.constraints = use_mlflow_skinny(reqs.constraints)
     index_lines = index_option_lines(opts.index_url, opts.no_index, opts.extra_index_url,
                                      opts.trusted_host, opts.find_links)
     plan = PythonPlan(source, reqs, index_lines, opts.pip_args, list(opts.wheels))

@@ -193,6 +193,23 @@ def warn_local_versions(lines: list[str], wheels: list[str]) -> list[str]:
     return pins
 
 
+def use_mlflow_skinny(lines: list[str]) -> list[str]:
+    """Swap a full `mlflow` requirement for `mlflow-skinny` with the same version and markers."""
+    out = []
+    for line in lines:
+        try:
+            req = Requirement(line)
+        except InvalidRequirement:
+            out.append(line)
+            continue
+        if canonicalize_name(req.name) == "mlflow" and not req.url:
+            req.name = "mlflow-skinny"
+            logger.info("using %s in place of %s (python.mlflow_skinny: false keeps mlflow)", req, line)
+            line = str(req)
+        out.append(line)
+    return out
+
+
 def index_option_lines(index_url: str | None, no_index: bool, extra_index_url: list[str],
                        trusted_host: list[str], find_links: list[str]) -> list[str]:
     """pip options, one a line, as they go at the top of a requirements file."""
