@@ -79,3 +79,16 @@ def test_mlflow_skinny_false_keeps_the_full_package(tmp_path) -> None:
                        python_version="3.11")
     assert keep.requirements.lines == ["mlflow==3.17.2"]
     assert slim.requirements.lines == ["mlflow-skinny==3.17.2"]
+
+
+def test_skinny_swap_keeps_skops_for_a_skops_saved_sklearn_model() -> None:
+    from types import SimpleNamespace
+
+    from vtsserving.build.config import PythonOptions
+    from vtsserving.build.python_env import plan_python
+
+    flavors = {"python_function": {}, "sklearn": {"serialization_format": "skops"}}
+    model = SimpleNamespace(info=SimpleNamespace(options={"flavors": flavors}))
+    plan = plan_python(PythonOptions(packages=["mlflow==3.17.2", "scikit-learn"]), [model],
+                       conda_used=False, python_version="3.11")
+    assert plan.requirements.lines == ["mlflow-skinny==3.17.2", "scikit-learn", "skops<1"]

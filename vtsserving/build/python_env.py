@@ -81,6 +81,37 @@ def vtsserving_requirements() -> list[str]:
     return [r for r in requires if "extra ==" not in r and "extra==" not in r]
 
 
+def _flavor_needs(models: list[Model]) -> list[str]:
+    """What full `mlflow` installs that a model's flavor needs to load (skops-saved sklearn)."""
+    needs = set()
+    for model in models:
+        flavors = model.info.options.get("flavors") or {}
+        if (flavors.get("sklearn") or {}).get("serialization_format") == "skops":
+            needs.add("skops<1")
+    return sorted(needs)
+
+
+def _swap_to_mlflow_skinny(reqs: Requirements, models: list[Model]) -> None:
+    """`mlflow` -> `mlflow-skinny`, keeping what the models' flavors need from the full package."""
+    before = list(reqs.lines)
+    reqs.lines = use_mlflow_skinny(reqs.lines)
+    reqs.constraints = use_mlflow_skinny(reqs.constraints)
+    if reqs.lines == before:
+        return
+    present = {_name(line) for line in reqs.lines}
+    reqs.lines += [need for need in _flavor_needs(models) if _name(need) not in present]
+
+
+def _name(line: str) -> str | None:
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    try:
+        return canonicalize_name(Requirement(line).name)
+    except InvalidRequirement:
+        return None
+
+
 def plan_python(opts: PythonOptions, models: list[Model], *, conda_used: bool,
                 python_version: str) -> PythonPlan:
     """Collect requirements (the vtsfile's, else the MLflow models'), warn, and lock if asked."""
@@ -90,8 +121,7 @@ def plan_python(opts: PythonOptions, models: list[Model], *, conda_used: bool,
         if found:
             source, reqs = found
     if opts.mlflow_skinny:
-        reqs.lines = use_mlflow_skinny(reqs.lines)
-        reqs.constraints = use_mlflow_skinny(reqs.constraints)
+        _swap_to_mlflow_skinny(reqs, models)
     index_lines = index_option_lines(opts.index_url, opts.no_index, opts.extra_index_url,
                                      opts.trusted_host, opts.find_links)
     plan = PythonPlan(source, reqs, index_lines, opts.pip_args, list(opts.wheels))
