@@ -93,7 +93,7 @@ def test_mlflow_models_requirements_are_merged(make_ctx) -> None:
     b = mlflow_like_model("model_b", "scikit-learn==1.7.2\npandas==2.3.3\n-c constraints.txt\n", python="3.11.2")
     Path(b.path, "mlflow_model", "constraints.txt").write_text("numpy<3\n")
     vts = build_models_service(make_ctx, [a, b])
-    assert _reqs(vts) == ["-c constraints.txt", "mlflow==3.17.2", "scikit-learn==1.7.2", "numpy>=1.24",
+    assert _reqs(vts) == ["-c constraints.txt", "mlflow-skinny==3.17.2", "scikit-learn==1.7.2", "numpy>=1.24",
                           "pandas==2.3.3"]
     assert "model_a" in vts.info.python["requirements_from"]
     assert vts.info.docker["python_version"] == "3.11"
