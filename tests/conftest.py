@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,15 +16,20 @@ PROVISION_HINT = "run `sudo scripts/provision-docker.sh` to install and start an
 
 
 @pytest.fixture(autouse=True)
-def vts_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Each test gets its own empty VTSSERVING_HOME."""
+def vts_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Each test gets its own empty VTSSERVING_HOME, and leaves the environment as it found it.
+
+    Code under test sets variables directly (loading a vts sets VTSSERVING_MODEL_STORE,
+    `mlflow.set_experiment` sets MLFLOW_EXPERIMENT_ID): restoring the whole environment keeps
+    them from leaking into later tests and the subprocesses they start.
+    """
+    saved = dict(os.environ)
     home = tmp_path_factory.mktemp("vtsserving_home")
     monkeypatch.setenv("VTSSERVING_HOME", str(home))
-    # setenv first records the original state, so a test (or code under test, such as
-    # loading a vts) that sets VTSSERVING_MODEL_STORE directly cannot leak it to the next
-    monkeypatch.setenv("VTSSERVING_MODEL_STORE", "")
-    monkeypatch.delenv("VTSSERVING_MODEL_STORE")
-    return home
+    monkeypatch.delenv("VTSSERVING_MODEL_STORE", raising=False)
+    yield home
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 def _engine_problem() -> str | None:

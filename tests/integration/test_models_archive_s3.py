@@ -14,7 +14,7 @@ from vtsserving import models
 from vtsserving.exceptions import Conflict, InvalidArgument, NotFound
 from vtsserving.models import ModelContext
 
-BUCKET = "vts-models"
+BUCKET = "vts-archive-tests"  # moto servers in one process share buckets: keep ours apart
 
 
 @pytest.fixture(scope="module")

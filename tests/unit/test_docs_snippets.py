@@ -100,10 +100,10 @@ def test_include_languages_match_files() -> None:
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
-    env = dict(os.environ)
+    """A reader's shell: nothing MLflow-related inherited from other tests' servers."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "AWS_"))}
     env["VTSSERVING_HOME"] = str(tmp_path / "vtsserving_home")
     env["MLFLOW_TRACKING_URI"] = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    env.pop("MLFLOW_REGISTRY_URI", None)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     return env
 

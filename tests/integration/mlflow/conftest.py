@@ -185,6 +185,7 @@ def logged_sklearn(_server: _Server, tmp_path_factory: pytest.TempPathFactory) -
         mlflow.set_tag("team", "vts")
         info = mlflow.sklearn.log_model(model, name="model", input_example=X.iloc[:2])
         artifact_uri = mlflow.get_artifact_uri("model")
+    os.environ.pop("MLFLOW_EXPERIMENT_ID", None)  # set_experiment exports it: keep it in here
     _register(info.model_uri, SK_REGISTERED, alias="champion", stage="Staging")
     local = _download(info.model_uri, tmp_path_factory.mktemp("saved") / "iris")
     return Logged(run.info.run_id, "model", info.model_uri, artifact_uri, SK_REGISTERED, local)
@@ -202,6 +203,7 @@ def logged_torch(_server: _Server, tmp_path_factory: pytest.TempPathFactory) -> 
     with mlflow.start_run() as run:
         info = mlflow.pytorch.log_model(net, name="pytorch-model", input_example=X[:2])
         artifact_uri = mlflow.get_artifact_uri("pytorch-model")
+    os.environ.pop("MLFLOW_EXPERIMENT_ID", None)  # set_experiment exports it: keep it in here
     _register(info.model_uri, TORCH_REGISTERED, alias="champion", stage="Production")
     local = _download(info.model_uri, tmp_path_factory.mktemp("saved") / "digits")
     return Logged(
