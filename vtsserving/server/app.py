@@ -26,6 +26,7 @@ from . import metrics
 from .config import ServerConfig
 from .docs import swagger_routes
 from .middleware import ServingApp
+from .readiness import Readiness
 
 if TYPE_CHECKING:
     from ..service import InferenceAPI, Service
@@ -62,13 +63,7 @@ async def _read_body(request: Request, limit: int) -> None:
     request._body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-class _Readiness:
-    def __init__(self) -> None:
-        self.ready = False
-        self.error: str | None = None
-
-
-def _api_endpoint(api: InferenceAPI, state: _Readiness, config: ServerConfig) -> Any:
+def _api_endpoint(api: InferenceAPI, state: Readiness, config: ServerConfig) -> Any:
     from ..io import Multipart
 
     limit = config.api_server.max_body_size
@@ -107,7 +102,7 @@ def _api_endpoint(api: InferenceAPI, state: _Readiness, config: ServerConfig) ->
     return endpoint
 
 
-async def _load_runners(svc: Service, config: ServerConfig, state: _Readiness) -> None:
+async def _load_runners(svc: Service, config: ServerConfig, state: Readiness) -> None:
     loop = asyncio.get_running_loop()
     try:
         for runner in svc.runners:
@@ -116,7 +111,7 @@ async def _load_runners(svc: Service, config: ServerConfig, state: _Readiness) -
             runner.start(loop, batching=config.batching.enabled)
         gc.collect()
         gc.freeze()
-        state.ready = True
+        state.mark_ready()
         log.info("service %s is ready (pid %d)", svc.name, os.getpid())
     except Exception as exc:
         state.error = f"models failed to load: {type(exc).__name__}: {exc}"
@@ -126,7 +121,7 @@ async def _load_runners(svc: Service, config: ServerConfig, state: _Readiness) -
 def create_app(svc: Service, config: ServerConfig | None = None) -> Any:
     """The Starlette app serving `svc`."""
     config = config or ServerConfig()
-    state = _Readiness()
+    state = Readiness()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> Any:
@@ -138,15 +133,17 @@ def create_app(svc: Service, config: ServerConfig | None = None) -> Any:
         task.cancel()
         for runner in svc.runners:
             await runner.stop()
+        state.mark_stopped()
         metrics.mark_process_dead(os.getpid())
 
     async def livez(request: Request) -> Response:
         return PlainTextResponse("ok")
 
     async def readyz(request: Request) -> Response:
-        if state.ready:
+        if state.server_ready():
             return PlainTextResponse("ready")
-        return PlainTextResponse(state.error or "loading models", status_code=503, headers={"retry-after": "1"})
+        message = state.error or ("loading models" if not state.ready else "other workers are loading models")
+        return PlainTextResponse(message, status_code=503, headers={"retry-after": "1"})
 
     async def metrics_route(request: Request) -> Response:
         body, content_type = metrics.render()

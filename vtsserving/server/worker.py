@@ -40,6 +40,7 @@ import tempfile
 from typing import Any
 
 from .config import CONFIG_ENV, load_config
+from .readiness import READY_DIR_ENV, WORKERS_ENV
 
 TARGET_ENV = "VTSSERVING_SERVE_TARGET"
 WORKDIR_ENV = "VTSSERVING_SERVE_WORKDIR"
@@ -83,6 +84,11 @@ def serve(
     if workers > 1 and not os.environ.get(MULTIPROC_ENV):
         multiproc_dir = tempfile.mkdtemp(prefix="vtsserving-metrics-")
         os.environ[MULTIPROC_ENV] = multiproc_dir
+    ready_dir = None
+    if workers > 1:
+        ready_dir = tempfile.mkdtemp(prefix="vtsserving-ready-")
+        os.environ[READY_DIR_ENV] = ready_dir
+        os.environ[WORKERS_ENV] = str(workers)
     options: dict[str, Any] = {
         "host": host,
         "port": port,
@@ -111,8 +117,9 @@ def serve(
                 os.chdir(svc.working_dir)
             uvicorn.run(create_app(svc, config), **options)
     finally:
-        if multiproc_dir:
-            shutil.rmtree(multiproc_dir, ignore_errors=True)
+        for folder in (multiproc_dir, ready_dir):
+            if folder:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def _has(module: str) -> bool:

@@ -31,6 +31,22 @@ def test_ready_only_once_models_are_loaded(serve):
     assert ok.text == "A"
 
 
+def test_ready_only_once_every_worker_has_loaded(serve, tmp_path):
+    env = {"LOAD_SLEEP": "1", "LOAD_STAGGER": "4", "LOAD_ORDER_FILE": str(tmp_path / "order")}
+    server = serve("slow_load_service:svc", "--workers", "2", env=env, ready=False)
+    deadline = time.monotonic() + 60
+    saw_one_worker_ready = False
+    while httpx.get(server.url + "/readyz").status_code != 200:
+        assert time.monotonic() < deadline, server.logs()
+        answer = httpx.post(server.url + "/upper", content="a", headers={"content-type": "text/plain"})
+        saw_one_worker_ready |= answer.status_code == 200
+        time.sleep(0.05)
+    assert saw_one_worker_ready, "the first worker served while the second was loading"
+    for _ in range(40):  # new connections spread over both workers: none may still be loading
+        answer = httpx.post(server.url + "/upper", content="a", headers={"content-type": "text/plain"})
+        assert answer.status_code == 200, answer.text
+
+
 def test_port_env_and_vtsfile_default_target(tmp_path):
     work = tmp_path / "proj"
     work.mkdir()
