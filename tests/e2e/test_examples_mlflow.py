@@ -8,6 +8,7 @@ with a temporary MLflow tracking store and the test's own VTSSERVING_HOME, then 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import signal
@@ -112,9 +113,29 @@ def _wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> N
     pytest.fail(f"{url} not ready within {timeout}s:\n{log.read_text()[-4000:]}")
 
 
+def _build(folder: Path, mlflow_model: str | None = None) -> str:
+    """`vtsserving build` in the example folder, as its README says; returns the vts tag."""
+    env = dict(os.environ)
+    if mlflow_model:
+        env["VTSSERVING_MLFLOW_MODEL_PATH"] = subprocess.run(
+            [sys.executable, "-m", "vtsserving", "models", "get", mlflow_model, "-o", "path"],
+            capture_output=True, text=True, check=True, env=env,
+        ).stdout.strip()
+    proc = subprocess.run(
+        [sys.executable, "-m", "vtsserving", "build", "-o", "json"],
+        cwd=folder, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    vts = json.loads(proc.stdout)
+    assert vts["models"], vts  # the service's models travel in the bundle
+    assert (Path(vts["path"]) / "src" / "service.py").is_file()
+    return vts["tag"]
+
+
 @contextmanager
-def _serve(folder: Path, target: str = "service:svc") -> Iterator[httpx.Client]:
-    """`vtsserving serve TARGET` on a free port; yields a client for it once /readyz answers."""
+def _serve(folder: Path, mlflow_model: str | None = None) -> Iterator[httpx.Client]:
+    """Build the example, then `vtsserving serve VTS_TAG` on a free port; yields a client once /readyz answers."""
+    target = _build(folder, mlflow_model)
     port = _free_port()
     log = folder / "serve.log"
     with log.open("wb") as out:
@@ -184,7 +205,7 @@ def test_sklearn_logistic_regression(tmp_path: Path, mlflow_env: Path) -> None:
     model = vtsserving.mlflow.get("logistic_regression_model:latest")
     assert model.info.module == "vtsserving.mlflow"
 
-    with _serve(folder) as client:
+    with _serve(folder, mlflow_model="logistic_regression_model:latest") as client:
         rows = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]]
         response = client.post("/predict", json=rows)
         assert response.status_code == 200, response.text
