@@ -19,6 +19,7 @@ ruff check .
 
 if [ -f mkdocs.yml ]; then
   echo "[test] mkdocs build --strict"
+  export NO_MKDOCS_2_WARNING=1  # material's end-of-life banner
   mkdocs build --strict --quiet --site-dir "$(mktemp -d)"
 fi
 

@@ -1,4 +1,4 @@
-"""Printing helpers shared by CLI commands: `-o table|json|yaml` and byte sizes."""
+"""Helpers shared by CLI commands: `-o table|json|yaml`, sizes, spinners, store deletes."""
 
 from __future__ import annotations
 
@@ -39,3 +39,20 @@ def dir_size(path: Any) -> int:
     from pathlib import Path
 
     return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file() and not f.is_symlink())
+
+
+def status(message: str) -> Any:
+    """A spinner on stderr while a long step runs (silent when stderr is not a terminal)."""
+    from rich.console import Console
+
+    return Console(stderr=True).status(message)
+
+
+def delete_items(store: Any, tags: tuple[str, ...], yes: bool, kind: str) -> None:
+    """Resolve every tag first (nothing goes if one is unknown), confirm, then delete."""
+    items = list(dict.fromkeys(store.get(tag) for tag in tags))
+    if not yes:
+        click.confirm(f"Delete {kind} {', '.join(str(i.tag) for i in items)}?", abort=True, err=True)
+    for item in items:
+        store.delete(item.tag)
+        click.echo(f"Deleted {kind} {item.tag}")

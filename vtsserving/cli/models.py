@@ -17,7 +17,7 @@ import click
 from ..exceptions import NotFound
 from ..home import models_dir
 from ..store._store import Store, StoreItem, info_scalars, read_info
-from ._output import echo_data, human_size, output_option
+from ._output import delete_items, echo_data, human_size, output_option, status
 
 _MODEL_YAML = "model.yaml"  # same as vtsserving.models.MODEL_YAML, without importing pydantic
 _INVALID = "(invalid model.yaml)"
@@ -118,15 +118,7 @@ def get_model(tag: str, output: str) -> None:
 @click.option("-y", "--yes", is_flag=True, help="Delete without asking.")
 def delete_model(tags: tuple[str, ...], yes: bool) -> None:
     """Delete one or more model versions (`latest` moves to the newest left)."""
-    store = _store()
-    items = [store.get(tag) for tag in tags]  # every tag must resolve before anything goes
-    unique = list(dict.fromkeys(items))
-    names = ", ".join(str(i.tag) for i in unique)
-    if not yes:
-        click.confirm(f"Delete model(s) {names}?", abort=True, err=True)
-    for item in unique:
-        store.delete(item.tag)
-        click.echo(f"Deleted model {item.tag}")
+    delete_items(_store(), tags, yes, "model")
 
 
 @models.command("export")
@@ -137,7 +129,7 @@ def export_model(tag: str, path: str | None) -> None:
     from .. import models as model_api
 
     resolved = model_api.get(tag).tag
-    with _status(f"Exporting model {resolved}"):
+    with status(f"Exporting model {resolved}"):
         written = model_api.export_model(resolved, path)
     click.echo(f"Exported model {resolved} to {written}")
 
@@ -149,13 +141,7 @@ def import_model(path: str, overwrite: bool) -> None:
     """Import a model archive written by `vtsserving models export` (file or URL)."""
     from .. import models as model_api
 
-    with _status(f"Importing {path}"):
+    with status(f"Importing {path}"):
         model = model_api.import_model(path, overwrite=overwrite)
     click.echo(f"Imported model {model.tag}")
 
-
-def _status(message: str) -> Any:
-    """A spinner on stderr while a long step runs (silent when stderr is not a terminal)."""
-    from rich.console import Console
-
-    return Console(stderr=True).status(message)

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from ..exceptions import NotFound
-from ._output import dir_size, echo_data, human_size, output_option
+from ._output import delete_items, dir_size, echo_data, human_size, output_option, status
 
 
 def _row(vts: Any) -> dict[str, Any]:
@@ -20,11 +20,6 @@ def _row(vts: Any) -> dict[str, Any]:
         "path": vts.path,
     }
 
-
-def _status(message: str) -> Any:
-    from rich.console import Console
-
-    return Console(stderr=True).status(message)
 
 
 @click.command("list")
@@ -76,13 +71,7 @@ def delete_vts(tags: tuple[str, ...], yes: bool) -> None:
     """Delete one or more vts versions (`latest` moves to the newest left)."""
     from ..build import vts_store
 
-    store = vts_store()
-    items = list(dict.fromkeys(store.get(tag) for tag in tags))  # all resolve before any goes
-    if not yes:
-        click.confirm(f"Delete vts {', '.join(str(i.tag) for i in items)}?", abort=True, err=True)
-    for item in items:
-        store.delete(item.tag)
-        click.echo(f"Deleted vts {item.tag}")
+    delete_items(vts_store(), tags, yes, "vts")
 
 
 @click.command("export")
@@ -94,7 +83,7 @@ def export_vts(tag: str, path: str | None) -> None:
     from ..build import get
 
     resolved = get(tag).tag
-    with _status(f"Exporting vts {resolved}"):
+    with status(f"Exporting vts {resolved}"):
         written = export(resolved, path)
     click.echo(f"Exported vts {resolved} to {written}")
 
@@ -106,6 +95,6 @@ def import_vts(path: str, overwrite: bool) -> None:
     """Import a vts archive written by `vtsserving export` (file or URL)."""
     from ..build import import_vts as do_import
 
-    with _status(f"Importing {path}"):
+    with status(f"Importing {path}"):
         vts = do_import(path, overwrite=overwrite)
     click.echo(f"Imported vts {vts.tag}")
