@@ -78,7 +78,7 @@ def test_mlflow_skinny_false_keeps_the_full_package(tmp_path) -> None:
     slim = plan_python(PythonOptions(packages=["mlflow==3.17.2"]), [], conda_used=False,
                        python_version="3.11")
     assert keep.requirements.lines == ["mlflow==3.17.2"]
-    assert slim.requirements.lines == ["mlflow-skinny==3.17.2"]
+    assert slim.requirements.lines == ["mlflow-skinny==3.17.2", "pandas<4"]  # pyfunc imports pandas
 
 
 def test_skinny_swap_keeps_skops_for_a_skops_saved_sklearn_model() -> None:
@@ -91,4 +91,4 @@ def test_skinny_swap_keeps_skops_for_a_skops_saved_sklearn_model() -> None:
     model = SimpleNamespace(info=SimpleNamespace(options={"flavors": flavors}))
     plan = plan_python(PythonOptions(packages=["mlflow==3.17.2", "scikit-learn"]), [model],
                        conda_used=False, python_version="3.11")
-    assert plan.requirements.lines == ["mlflow-skinny==3.17.2", "scikit-learn", "skops<1"]
+    assert plan.requirements.lines == ["mlflow-skinny==3.17.2", "scikit-learn", "pandas<4", "skops<1"]

@@ -81,9 +81,10 @@ def vtsserving_requirements() -> list[str]:
     return [r for r in requires if "extra ==" not in r and "extra==" not in r]
 
 
-def _flavor_needs(models: list[Model]) -> list[str]:
-    """What full `mlflow` installs that a model's flavor needs to load (skops-saved sklearn)."""
-    needs = set()
+def _skinny_needs(models: list[Model]) -> list[str]:
+    """What full `mlflow` installs that loading still needs: pandas (pyfunc imports it at
+    module level), and skops for scikit-learn models MLflow saved in its skops format."""
+    needs = {"pandas<4"}
     for model in models:
         flavors = model.info.options.get("flavors") or {}
         if (flavors.get("sklearn") or {}).get("serialization_format") == "skops":
@@ -99,7 +100,7 @@ def _swap_to_mlflow_skinny(reqs: Requirements, models: list[Model]) -> None:
     if reqs.lines == before:
         return
     present = {_name(line) for line in reqs.lines}
-    reqs.lines += [need for need in _flavor_needs(models) if _name(need) not in present]
+    reqs.lines += [need for need in _skinny_needs(models) if _name(need) not in present]
 
 
 def _name(line: str) -> str | None:
