@@ -5,9 +5,11 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import json
 import shutil
 import socket
 import subprocess
+import tarfile
 import time
 import zipfile
 from collections.abc import Iterator
@@ -68,12 +70,13 @@ def wait_http(url: str, container: str, timeout: float = 120) -> httpx.Response:
     raise AssertionError(f"{url} never answered; container log:\n{logs.stdout[-3000:]}{logs.stderr[-3000:]}")
 
 
-def make_wheel(folder: Path, name: str, version: str, code: str) -> Path:
-    """A minimal valid pure-Python wheel."""
+def make_wheel(folder: Path, name: str, version: str, code: str, extra: dict[str, str] | None = None) -> Path:
+    """A minimal valid pure-Python wheel; `extra` adds files (path in the wheel -> text)."""
     folder.mkdir(parents=True, exist_ok=True)
     dist = f"{name}-{version}.dist-info"
     files = {
         f"{name}/__init__.py": code,
+        **(extra or {}),
         f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
         f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: vts-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
@@ -88,6 +91,26 @@ def make_wheel(folder: Path, name: str, version: str, code: str) -> Path:
         for path, text in files.items():
             zf.writestr(path, text)
     return wheel
+
+
+def layer_created_by(image: str, command: str) -> str:
+    """The diff id of the image layer whose history line contains `command`."""
+    proc = subprocess.Popen([DOCKER, "save", image], stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    documents: dict[str, bytes] = {}
+    with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
+        for member in tar:
+            if member.isfile() and member.name.endswith(".json"):
+                documents[member.name] = tar.extractfile(member).read()  # type: ignore[union-attr]
+    proc.wait()
+    manifest = json.loads(documents["manifest.json"])[0]
+    config = json.loads(documents[manifest["Config"]])
+    layers = iter(config["rootfs"]["diff_ids"])
+    for entry in config["history"]:
+        diff_id = None if entry.get("empty_layer") else next(layers)
+        if command in entry.get("created_by", "") and diff_id:
+            return diff_id
+    raise AssertionError(f"no layer of {image} was made by {command!r}")
 
 
 def make_vts(root: Path, base_image: str, requirements: str, name: str = "tiny", version: str = "v1") -> Path:

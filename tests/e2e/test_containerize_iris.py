@@ -8,6 +8,7 @@ cannot install from PyPI; the vtsfile still takes them from the model's requirem
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import textwrap
@@ -81,7 +82,7 @@ def project(tmp_path_factory: pytest.TempPathFactory, docker_engine: str) -> tup
 def iris_image(project: tuple[Path, dict[str, str]]) -> Iterator[tuple[str, dict]]:
     root, env = project
     tag = build_vts(root, env, "iris_clf:latest")
-    result, _ = containerize(tag, env, root)
+    result, _ = containerize(tag, env, root, "--sbom", str(root / "sbom.cdx.json"))
     yield tag, result
     remove_images(*result["tags"])
 
@@ -126,6 +127,18 @@ def test_serve_port_option_help_and_labels(iris_image: tuple[str, dict]) -> None
     assert "iris_clf" in docker("run", "--rm", image, "models", "list").stdout
     labels = docker("image", "inspect", "-f", "{{json .Config.Labels}}", image).stdout
     assert f'"io.vtsserving.vts":"{tag}"' in labels and '"org.opencontainers.image.created"' in labels
+
+
+def test_sbom_and_installed_list_match_the_image(iris_image: tuple[str, dict]) -> None:
+    image, sbom = iris_image[1]["tags"][0], iris_image[1]["sbom"]
+    bom = json.loads(Path(sbom).read_text())
+    listed = {(c["name"].lower(), c["version"]) for c in bom["components"]}
+    code = ("from importlib.metadata import distributions as d;"
+            "print('\\n'.join(f'{x.metadata[\"Name\"].lower()}=={x.version}' for x in d()))")
+    inside = docker("run", "--rm", image, "python3", "-c", code).stdout.split()
+    assert listed == {tuple(line.split("==")) for line in inside}
+    names = {name for name, _ in listed}
+    assert {"mlflow-skinny", "scikit-learn", "vtsserving"} <= names and "mlflow" not in names
 
 
 def test_runs_as_non_root_and_stops_on_sigterm(iris_image: tuple[str, dict]) -> None:

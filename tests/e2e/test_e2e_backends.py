@@ -1,14 +1,16 @@
 """containerize against the real engine, on hand-made vts folders (no service needed).
 
 Covers what does not depend on the rest of VtsServing: build secrets for a private index (and
-that they never reach the image), a failing build, the legacy builder, buildah, and push/pull
-with a real registry (Debian's docker-registry) on 127.0.0.1.
+that they never reach the image), failing builds (one line, no image left), a reproducible
+dependency layer and the SBOM, the legacy builder, buildah, and push/pull with a real registry
+(Debian's docker-registry) on 127.0.0.1.
 """
 
 from __future__ import annotations
 
 import base64
 import http.server
+import json
 import shutil
 import subprocess
 import threading
@@ -18,7 +20,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from _containerize_helpers import DOCKER, docker, free_port, make_vts, make_wheel, remove_images
+from _containerize_helpers import (
+    DOCKER,
+    docker,
+    free_port,
+    layer_created_by,
+    make_vts,
+    make_wheel,
+    remove_images,
+)
 
 from vtsserving.containerize import build
 from vtsserving.exceptions import BuildError
@@ -136,6 +146,55 @@ def test_failed_build_names_the_step_and_leaves_no_image(docker_engine: str, tmp
     assert "vts-no-such-package-xyz" in message  # uv's own reason
     for tag in (image, "vts-e2e-broken:2"):
         assert docker("image", "inspect", tag, check=False).returncode != 0, f"{tag} was left behind"
+
+
+@pytest.mark.parametrize("case", ["system_package", "wheel_platform"])
+def test_bad_input_fails_in_one_line_and_leaves_no_image(docker_engine: str, tmp_path: Path, case: str) -> None:
+    vts = make_vts(tmp_path / "vts", docker_engine, "six==1.17.0\n", name=f"bad-{case}".replace("_", "-"))
+    if case == "system_package":
+        from vtsserving.containerize import DockerOptions, write_docker_files
+
+        info = vts / "vts.yaml"
+        info.write_text(info.read_text() + "  system_packages: [vts-no-such-deb]\n")
+        write_docker_files(vts, DockerOptions(base_image=docker_engine, system_packages=["vts-no-such-deb"]),
+                           python_version="3.11", conda=False)
+        expected = "E: Unable to locate package vts-no-such-deb"
+    else:  # a wheel that `vtsserving build` would refuse, slipped into the vts by hand
+        wheel = make_wheel(tmp_path / "dist", "winonly", "1.0", "X = 1\n")
+        wheel.rename(vts / "env" / "python" / "wheels" / "winonly-1.0-cp311-cp311-win_amd64.whl")
+        expected = "incompatible with the current platform"
+    image = f"vts-e2e-bad-{case.replace('_', '-')}:1"
+    with pytest.raises(BuildError) as info:
+        build(vts, image_tags=[image], progress="plain", network="host", echo=lambda line: None)
+    message = str(info.value)
+    assert message.startswith("image build failed at [vts-") and expected in message
+    assert "\n" not in message
+    assert docker("image", "inspect", image, check=False).returncode != 0, f"{image} was left behind"
+
+
+def test_same_requirements_give_the_same_dependency_layer_and_an_sbom(docker_engine: str, tmp_path: Path) -> None:
+    wheel = make_wheel(tmp_path / "dist", "vtstestpkg", "2.0", "VALUE = 7\n",
+                       extra={"vtstestpkg/tests/test_value.py": "from vtstestpkg import VALUE\n\nassert VALUE == 7\n"})
+    vts = make_vts(tmp_path / "vts", docker_engine, "six==1.17.0\nidna==3.10\n", name="repro")
+    (vts / "env" / "python" / "wheels" / wheel.name).write_bytes(wheel.read_bytes())
+    images, venv_layers = ["vts-e2e-repro:1", "vts-e2e-repro:2"], []
+    sbom = tmp_path / "out" / "sbom.json"
+    try:
+        for n, image in enumerate(images):
+            build(vts, image_tags=[image], no_cache=True, progress="plain", network="host",
+                  sbom=sbom if n else None, echo=lambda line: None)
+            venv_layers.append(layer_created_by(image, "/vts-export/"))
+        assert venv_layers[0] == venv_layers[1], "two builds of the same vts gave different dependency layers"
+        out = docker("run", "--rm", images[1], "python3", "-c",
+                     "import vtstestpkg, pathlib; print(vtstestpkg.VALUE);"
+                     " print(pathlib.Path(vtstestpkg.__file__).parent.joinpath('tests').exists())")
+        assert out.stdout.split() == ["7", "False"]  # packages' own tests folders are left out
+        bom = json.loads(sbom.read_text())
+        purls = {c["purl"] for c in bom["components"]}
+        assert {"pkg:pypi/six@1.17.0", "pkg:pypi/idna@3.10", "pkg:pypi/vtstestpkg@2.0"} <= purls
+        assert bom["metadata"]["component"]["name"] == images[1]
+    finally:
+        remove_images(*images)
 
 
 def test_legacy_builder_and_labels(docker_engine: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -70,6 +70,51 @@ def test_failure_names_the_step_and_its_error(log: str, step: str, message: str)
     assert "Removing intermediate" not in failure
 
 
+APT_FAILURE = """\
+#6 [vts-base 2/3] RUN --mount=type=cache,target=/var/cache/apt,sharing=locked set -eux;     apt-get update -q; DEBIAN_FRONTEND=noninteractive apt-get install -y -q nosuchdeb
+#6 0.310 + apt-get update -q
+#6 1.52 Reading package lists...
+#6 1.60 E: Unable to locate package nosuchdeb
+#6 ERROR: executor failed running [/bin/sh -c set -eux; apt-get install -y -q nosuchdeb]: exit code: 100
+"""
+
+UV_PLATFORM_FAILURE = """\
+#12 [vts-builder 4/5] RUN --mount=type=secret,id=netrc,target=/run/secrets/netrc SOURCE_DATE_EPOCH=315532800 UV=/opt/uv/bin/uv bash /tmp/vts-env/python/install.sh --deps
+#12 0.41 error: Failed to determine installation plan
+#12 0.41   cause: A path (/tmp/w-1.0-cp311-cp311-win_amd64.whl) dependency is incompatible with the current platform
+#12 0.41 hint: The wheel is compatible with Windows (`win_amd64`), but you're on Linux (`manylinux_2_36_x86_64`)
+#12 ERROR: executor failed running [/bin/sh -c bash install.sh --deps]: exit code: 2
+"""
+
+DISK_FAILURE = """\
+Step 9/20 : COPY models/big /home/vts/vts/models/big
+failed to copy files: copy file range failed: no space left on device
+"""
+
+
+@pytest.mark.parametrize(
+    ("log", "expected"),
+    [
+        (BUILDKIT_FAILURE, "[vts-builder 3/3] RUN bash /tmp/vts-env/python/install.sh: "
+                           "Because nonexistent-pkg was not found in the package registry"),
+        (LEGACY_FAILURE, "RUN bash /tmp/vts-env/python/install.sh: "
+                         "ERROR: Could not find a version that satisfies the requirement nonexistent-pkg==1.0"),
+        (APT_FAILURE, "apt-get install -y -q nosuchdeb: E: Unable to locate package nosuchdeb"),
+        (UV_PLATFORM_FAILURE, "install.sh --deps: A path (/tmp/w-1.0-cp311-cp311-win_amd64.whl) dependency is "
+                              "incompatible with the current platform (hint: The wheel is compatible with Windows"),
+        (DISK_FAILURE, "COPY models/big /home/vts/vts/models/big: failed to copy files: copy file range failed: "
+                       "no space left on device"),
+    ],
+)
+def test_reason_is_one_line_with_the_step_and_the_tools_own_words(log: str, expected: str) -> None:
+    build_log = BuildLog("plain", lambda line: None)
+    for line in log.splitlines():
+        build_log.feed(line)
+    reason = build_log.reason()
+    assert expected in reason and "\n" not in reason
+    assert "--mount" not in reason and "UV=" not in reason
+
+
 def test_image_references() -> None:
     assert image_reference("iris", "v1") == "iris:v1"
     assert image_reference("127.0.0.1:5000/team/iris:2", "v1") == "127.0.0.1:5000/team/iris:2"
@@ -121,3 +166,40 @@ def test_cli_errors_are_one_line_with_exit_codes(vts_home: Path, tmp_path: Path)
     assert result.exit_code == 2 and "invalid image reference 'Bad:Tag'" in result.output
     result = runner.invoke(cli, ["containerize", str(tmp_path), "--label", "novalue", "--backend", "podman"])
     assert result.exit_code != 0 and "Traceback" not in result.output
+
+
+def test_disk_space_is_checked_before_the_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Failure injection: a real disk cannot be filled safely, so the free space is faked."""
+    import shutil
+    from collections import namedtuple
+
+    from vtsserving.containerize import space
+    from vtsserving.containerize.backends import Backend
+    from vtsserving.exceptions import BuildError
+
+    vts = tmp_path / "vts"
+    (vts / "models" / "big").mkdir(parents=True)
+    (vts / "models" / "big" / "weights.bin").write_bytes(b"\0" * 4096)
+    root = tmp_path / "storage"
+    root.mkdir()
+    buildah = Backend("buildah", "buildah", "/usr/bin/buildah", "buildah")
+    monkeypatch.setitem(space._STORAGE, "buildah", str(root))
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**12, 0, 10**12))
+    space.check_disk_space(buildah, vts)  # plenty of room: no error
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 10**9 - 5 * 10**8, 5 * 10**8))
+    with pytest.raises(BuildError) as info:
+        space.check_disk_space(buildah, vts)
+    message = str(info.value)
+    assert "not enough disk space" in message and str(root) in message and "0.5 GB free" in message
+    assert "\n" not in message
+
+
+def test_cyclonedx_lists_every_distribution_with_a_purl() -> None:
+    from vtsserving.containerize.sbom import cyclonedx
+
+    bom = cyclonedx("iris:1", "sha256:abc", [("scikit-learn", "1.9.1"), ("PyYAML", "6.0.4")])
+    assert bom["bomFormat"] == "CycloneDX" and bom["specVersion"] == "1.5"
+    assert [c["purl"] for c in bom["components"]] == ["pkg:pypi/scikit-learn@1.9.1", "pkg:pypi/pyyaml@6.0.4"]
+    assert bom["metadata"]["component"]["name"] == "iris:1"
+    assert cyclonedx("iris:1", "sha256:abc", [])["serialNumber"] == bom["serialNumber"]  # stable per image

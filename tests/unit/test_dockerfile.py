@@ -58,7 +58,7 @@ def test_default_debian_slim_image_with_venv_user_port_and_entrypoint(vts: Path)
     assert "USER 1034:1034" in text
     assert "EXPOSE 3000" in text
     assert 'ENTRYPOINT ["/home/vts/vts/env/docker/entrypoint.sh"]' in text
-    assert "COPY --from=vts-builder /opt/venv /opt/venv" in text
+    assert "COPY --from=vts-builder /vts-export/ /opt/" in text
     assert "apt-get" not in text  # no system packages asked: no apt step at all
     assert not re.search(r"build-essential|\bgcc\b|\bgit\b", text)
 
@@ -135,7 +135,7 @@ def test_conda_variant_creates_the_env_from_environment_yml(vts: Path) -> None:
     text = render(vts, conda=True)
     assert f"FROM {df.CONDA_BASE} AS vts-base" in text
     assert "USER root" in text
-    assert "micromamba create -y -p /opt/venv -f /tmp/vts-env/conda/environment.yml" in text
+    assert "rmdir /opt/venv && micromamba create -y -p /opt/venv -f /tmp/vts-env/conda/environment.yml" in text
     assert "--mount=type=cache,target=/opt/conda/pkgs" in text
     assert "micromamba clean --all --yes" in render(vts, backend="legacy", conda=True)
 

@@ -21,6 +21,7 @@ from .requirements import (
     use_mlflow_skinny,
     warn_local_versions,
 )
+from .wheel_tags import check_wheel_fits
 
 if TYPE_CHECKING:
     from ..models import Model
@@ -125,6 +126,8 @@ def plan_python(opts: PythonOptions, models: list[Model], *, conda_used: bool,
         _swap_to_mlflow_skinny(reqs, models)
     index_lines = index_option_lines(opts.index_url, opts.no_index, opts.extra_index_url,
                                      opts.trusted_host, opts.find_links)
+    for wheel in opts.wheels:
+        check_wheel_fits(wheel, python_version)
     plan = PythonPlan(source, reqs, index_lines, opts.pip_args, list(opts.wheels))
     plan.local_pins = warn_local_versions(reqs.lines + reqs.constraints, opts.wheels)
     if opts.lock_packages:

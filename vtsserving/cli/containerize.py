@@ -22,14 +22,16 @@ from ._output import echo_data
                    "pip_conf reach pip/uv during the install and never land in the image.")
 @click.option("--network", default=None, help="Network for RUN steps, e.g. host.")
 @click.option("--push", is_flag=True, help="Push every tag after the build.")
+@click.option("--sbom", type=click.Path(dir_okay=False, writable=True), default=None, metavar="FILE",
+              help="Write the image's SBOM (CycloneDX JSON: every installed Python distribution) to FILE.")
 @click.option("--progress", type=click.Choice(["auto", "plain", "tty"]), default="auto", show_default=True,
               help="Build log: plain lines, or a compact view on a terminal.")
 @click.option("-o", "--output", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="Output format.")
 def containerize(tag: str, image_tags: tuple[str, ...], backend: str, platform: str | None,
                  build_args: tuple[str, ...], labels: tuple[str, ...], no_cache: bool,
-                 secrets: tuple[str, ...], network: str | None, push: bool, progress: str,
-                 output: str) -> None:
+                 secrets: tuple[str, ...], network: str | None, push: bool, sbom: str | None,
+                 progress: str, output: str) -> None:
     """Build a container image from the vts TAG (name[:version]) or a vts folder.
 
     The image serves on port 3000 (`docker run IMAGE`); `docker run IMAGE --help` and other
@@ -40,13 +42,15 @@ def containerize(tag: str, image_tags: tuple[str, ...], backend: str, platform: 
     result = build(
         tag, image_tags=image_tags, backend=backend, platform=platform, build_args=build_args,
         labels=labels, no_cache=no_cache, secrets=secrets, push=push, progress=progress,
-        network=network,
+        network=network, sbom=sbom,
     )
     if output == "json":
         echo_data(result.to_dict(), "json")
         return
     click.secho(f"Built {', '.join(result.tags)} ({result.image_id[:19]}) with {result.builder}"
                 f" via {result.executable}", fg="green")
+    if result.sbom:
+        click.echo(f"SBOM: {result.sbom}")
     for image in result.pushed:
         click.echo(f"Pushed {image}")
     click.echo(f"Run it: docker run --rm -p 3000:3000 {result.tags[0]}")

@@ -22,6 +22,21 @@ _BK_ERROR = re.compile(r"^#(\d+) ERROR:? ?(.*)$")
 # legacy docker: "Step 3/9 : RUN ..."; buildah/podman: "[2/3] STEP 4/4: RUN ..." or "STEP 4/9: ..."
 _SEQ_STEP = re.compile(r"^(?:Step \d+/\d+ : |(?:\[\d+/\d+\] )?STEP \d+(?:/\d+)?: )(.*)$")
 _NOISE = re.compile(r"^\s*(?:---> |--> |Removing intermediate|sha256:|$)")
+# Lines that only repeat that the step failed, or echo its command (`set -x`).
+_WRAPPER = re.compile(
+    r"^\s*(?:executor failed running|process \"|error building at STEP|The command '|error: failed to solve"
+    r"|------|> \[|\+ )"
+)
+# The line that says why, by tool: apt, disk, pip, uv's resolver, then any `error:`-style line.
+_REASONS = (
+    re.compile(r"^E: .+"),
+    re.compile(r".*[Nn]o space left on device.*"),
+    re.compile(r"^ERROR: .+"),
+    re.compile(r"^\s*(?:╰─▶|cause:|Caused by:)\s*(.+)"),
+    re.compile(r"^\s*(?:error|fatal):\s*(.+)", re.IGNORECASE),
+)
+_HINT = re.compile(r"^\s*hint:\s*(.+)")
+_STEP_NOISE = re.compile(r"--mount=\S+\s+|\b[A-Z][A-Z0-9_]*=\S*\s+")
 
 
 def progress_mode(progress: str) -> str:
@@ -93,6 +108,15 @@ class BuildLog:
         body = "\n".join(f"  {line}" for line in lines[-12:])
         return f"step {self.steps[key]}\n{body}".rstrip()
 
+    def reason(self) -> str:
+        """One line: the failing step (without mounts and env settings) and why it failed."""
+        key = self.failed or self.current
+        lines = list(self.output.get(key, ())) if key in self.steps else list(self.tail)
+        lines = [line.strip() for line in lines if line.strip() and not _WRAPPER.match(line)]
+        why = _pick_reason(lines) or "no error message (see the build log above)"
+        step = " ".join(_STEP_NOISE.sub("", self.steps[key]).split()) if key in self.steps else "the build"
+        return f"{step[:160]}: {why}"
+
     def status(self) -> Any:
         """A context manager showing a spinner on a terminal; nothing in plain mode."""
         if self.mode != "tty":
@@ -102,6 +126,17 @@ class BuildLog:
         status = Console(stderr=True).status("starting the build")
         self._status = status
         return status
+
+
+def _pick_reason(lines: list[str]) -> str:
+    for pattern in _REASONS:
+        found = [m for line in lines if (m := pattern.match(line))]
+        if found:
+            last = found[-1]
+            why = last.group(1) if last.groups() else last.group(0)
+            hints = [m.group(1) for line in lines if (m := _HINT.match(line))]
+            return why + (f" (hint: {hints[-1]})" if hints else "")
+    return lines[-1] if lines else ""
 
 
 def stream(cmd: list[str], env: dict[str, str], log: BuildLog) -> int:

@@ -21,9 +21,11 @@ from jinja2 import nodes
 from .._version import __version__
 from ..exceptions import ConfigError
 from .options import DockerOptions
+from .space import folder_size
 
 VTS_PATH = "/home/vts/vts"
 VENV = "/opt/venv"
+SOURCE_DATE_EPOCH = 315532800  # 1980-01-01, the zip epoch: every file in the venv layer gets it
 UID = 1034
 LARGE_MODEL_BYTES = 100 * 1024 * 1024
 STANDARD_SECRETS = ("netrc", "pip_index_url", "pip_extra_index_url", "pip_conf")
@@ -109,12 +111,6 @@ def default_base_image(docker: DockerOptions, *, python_version: str, conda: boo
     return DEBIAN_BASE.format(python=python_version)
 
 
-def _dir_size(path: Path) -> int:
-    if path.is_file():
-        return path.stat().st_size
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
-
-
 def _model_copies(vts_dir: Path) -> list[str]:
     """One COPY per model name; a name holding 100 MB or more gets one COPY per version.
 
@@ -125,12 +121,12 @@ def _model_copies(vts_dir: Path) -> list[str]:
         return []
     entries: list[tuple[int, str]] = []
     for name_dir in sorted(p for p in root.iterdir() if p.is_dir()):
-        size = _dir_size(name_dir)
+        size = folder_size(name_dir)
         if size < LARGE_MODEL_BYTES:
             entries.append((size, f"models/{name_dir.name}"))
             continue
         for child in sorted(name_dir.iterdir()):
-            entries.append((_dir_size(child), f"models/{name_dir.name}/{child.name}"))
+            entries.append((folder_size(child), f"models/{name_dir.name}/{child.name}"))
     return [path for _, path in sorted(entries, key=lambda e: -e[0])]
 
 
@@ -218,6 +214,8 @@ def _context(
         "cuda_version": docker.cuda_version,
         "conda": conda,
         "venv": VENV,
+        "venv_parent": str(Path(VENV).parent),
+        "epoch": SOURCE_DATE_EPOCH,
         "home": "/home/vts",
         "user": "vts",
         "uid": UID,
@@ -237,7 +235,8 @@ def _context(
         "apt_cleanup": "" if cache else "; \\\n    rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb",
         "pip_mounts": "--mount=type=cache,target=/root/.cache,sharing=locked " if cache else "",
         "pip_no_cache": "" if cache else "--no-cache-dir ",
-        "pip_env": "" if cache else "PIP_NO_CACHE_DIR=1 UV_NO_CACHE=1 ",
+        "pip_env": f"SOURCE_DATE_EPOCH={SOURCE_DATE_EPOCH} " + ("" if cache else "PIP_NO_CACHE_DIR=1 UV_NO_CACHE=1 ")
+        + ("VTS_KEEP_TESTS=1 " if docker.keep_package_tests else ""),
         "secret_mounts": "".join(f"--mount=type=secret,id={s},target=/run/secrets/{s} " for s in secret_ids),
         "conda_mounts": "--mount=type=cache,target=/opt/conda/pkgs,sharing=locked " if cache else "",
         "conda_cleanup": "" if cache else " && micromamba clean --all --yes",

@@ -23,6 +23,8 @@ from .backends import Backend, BuildRequest, detect
 from .buildlog import BuildLog, progress_mode, stream
 from .dockerfile import default_base_image, render_dockerfile
 from .options import DockerOptions
+from .sbom import write_sbom
+from .space import check_disk_space
 
 # docker/distribution reference grammar: [host[:port]/]path[:tag]
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
@@ -42,6 +44,7 @@ class ImageResult:
     builder: str
     executable: str
     pushed: list[str] = field(default_factory=list)
+    sbom: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -148,12 +151,14 @@ def build(
     push: bool = False,
     progress: str = "auto",
     network: str | None = None,
+    sbom: str | Path | None = None,
     echo: Callable[[str], None] | None = None,
 ) -> ImageResult:
     """Build an image from the vts `tag` (or a vts folder) and optionally push every tag.
 
     The Dockerfile is rendered again for the backend found; the build log streams to stderr
-    (or `echo`); a failure raises BuildError naming the failing step and its error.
+    (or `echo`); a failure raises BuildError naming the failing step and its error. `sbom`: a
+    path to write the image's CycloneDX SBOM (every installed Python distribution) to.
     """
     vts_tag, path = resolve_vts(tag)
     tags = [image_reference(t, str(vts_tag.version)) for t in image_tags] or [
@@ -164,6 +169,7 @@ def build(
     log = BuildLog(progress_mode(progress), echo)
     log.echo(f"[vtsserving] building {', '.join(tags)} from vts {vts_tag} with {tool.describe()}")
     docker, python, conda = vts_docker_options(path)
+    check_disk_space(tool, path)
     secret_ids = tuple(dict(p.partition("=")[::2] for p in s.split(","))["id"] for s in secret_specs)
     with tempfile.TemporaryDirectory(prefix="vts-containerize-") as tmp:
         dockerfile = Path(tmp) / "Dockerfile"
@@ -179,6 +185,10 @@ def build(
         )
         image_id = _run_build(tool, request, log)
     result = ImageResult(str(vts_tag), image_id, tags, tool.name, tool.builder, tool.executable)
+    if sbom is not None:
+        count = write_sbom(Path(sbom), tool, tags[0], image_id)
+        result.sbom = str(Path(sbom).expanduser())
+        log.echo(f"[vtsserving] wrote the SBOM of {tags[0]} ({count} Python distributions) to {result.sbom}")
     if push:
         result.pushed = _push(tool, tags, log)
     return result
@@ -187,7 +197,9 @@ def build(
 def _run_build(tool: Backend, request: BuildRequest, log: BuildLog) -> str:
     rc = stream(tool.build_command(request), tool.env, log)
     if rc != 0:
-        raise BuildError(f"image build failed ({tool.describe()} exited {rc}) at {log.failure()}")
+        if log.mode != "plain":  # the log was hidden behind a spinner: show the failing step
+            log.echo(log.failure())
+        raise BuildError(f"image build failed at {log.reason()}")
     image_id = request.iidfile.read_text().strip() if request.iidfile.is_file() else ""
     if not image_id:
         raise BuildError(f"{tool.describe()} finished but wrote no image id")

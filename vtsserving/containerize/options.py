@@ -31,6 +31,7 @@ class DockerOptions(BaseModel):
     base_image: str | None = None
     dockerfile_template: str | None = None
     env: dict[str, str] = Field(default_factory=dict)
+    keep_package_tests: bool = False
 
     @field_validator("python_version")
     @classmethod

@@ -134,3 +134,12 @@ def test_template_that_does_not_extend_base(make_ctx, store_items) -> None:
     _, line = _fails(ctx)
     assert "dockerfile_template" in line or "extend" in line
     assert store_items() == []
+
+
+@pytest.mark.parametrize("wheel", ["winonly-1.0-cp311-cp311-win_amd64.whl", "newer-1.0-cp313-cp313-manylinux_2_28_x86_64.whl"])
+def test_wheel_that_does_not_fit_the_image_is_refused(make_ctx, store_items, wheel: str) -> None:
+    ctx = make_ctx({"service": "service:svc", "python": {"wheels": [f"dist/{wheel}"]},
+                    "docker": {"python_version": "3.11"}}, files={f"dist/{wheel}": "not read"})
+    _, line = _fails(ctx)
+    assert f"python.wheels: {wheel} cannot be installed in the image (CPython 3.11 on Linux)" in line
+    assert store_items() == []
