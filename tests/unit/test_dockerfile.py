@@ -63,16 +63,18 @@ def test_default_debian_slim_image_with_venv_user_port_and_entrypoint(vts: Path)
     assert not re.search(r"build-essential|\bgcc\b|\bgit\b", text)
 
 
-def test_layers_are_ordered_deps_then_models_then_code(vts: Path) -> None:
+def test_layers_are_ordered_deps_then_models_then_vtsserving_then_code(vts: Path) -> None:
     text = render(vts)
-    deps = text.index("install.sh --deps\n")
+    deps = text.index("install.sh --deps \\\n    && mkdir -p /vts-export && mv /opt/venv /vts-export/")
     own = text.index("install.sh --vtsserving\n")
     assert deps < text.index('["env/python/wheels/vtsserving-0.1.0-py3-none-any.whl", "/tmp/vts-env/python/wheels/"]') < own
-    venv = text.index("COPY --from=vts-builder")
+    venv = text.index("COPY --from=vts-builder /vts-export/ /opt/\n")
     model = text.index('["models/iris"')
+    own_layer = text.index("COPY --from=vts-builder /vts-own/ /\n")
     code = text.index('["src", "/home/vts/vts/src"]')
     vts_yaml = text.index('"vts.yaml"')
-    assert deps < own < venv < model < code
+    assert "VTS_PREFIX=/vts-own" in text[own - 200:own]
+    assert deps < own < venv < model < own_layer < code
     assert model < vts_yaml
     # the labels and runtime settings come last, after every file
     assert text.index("LABEL ") > vts_yaml

@@ -215,6 +215,7 @@ def _context(
         "conda": conda,
         "venv": VENV,
         "venv_parent": str(Path(VENV).parent),
+        "venv_name": Path(VENV).name,
         "epoch": SOURCE_DATE_EPOCH,
         "home": "/home/vts",
         "user": "vts",
