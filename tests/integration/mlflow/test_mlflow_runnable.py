@@ -51,3 +51,17 @@ def test_bad_input_is_bad_input(iris_runnable):
         runnable.predict(np.ones((2, 3)))
     with pytest.raises(BadInput, match="missing inputs"):
         runnable.predict(pd.DataFrame({columns[0]: [1.0]}))
+
+
+def test_non_finite_rows_are_refused_on_both_paths(iris_runnable):
+    import sklearn
+
+    runnable, _ = iris_runnable
+    rows = np.array([[5.1, 3.5, np.nan, 0.2], [6.7, 3.0, 5.2, np.inf]])
+    for direct in (runnable.direct, None):
+        runnable.direct = direct
+        with pytest.raises(ValueError, match="NaN|infinity"):
+            runnable.predict(rows[:1])
+        with pytest.raises(ValueError, match="NaN|infinity"):
+            runnable.predict(rows[1:])
+    assert sklearn.get_config()["assume_finite"] is False  # the fast path's setting does not leak
