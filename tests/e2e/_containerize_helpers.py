@@ -70,6 +70,16 @@ def wait_http(url: str, container: str, timeout: float = 120) -> httpx.Response:
     raise AssertionError(f"{url} never answered; container log:\n{logs.stdout[-3000:]}{logs.stderr[-3000:]}")
 
 
+def post_predict(port: int, body: object, timeout: float = 90) -> httpx.Response:
+    """POST /predict; a 503 (a worker still loading its model) is retried, as a client would."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = httpx.post(f"http://127.0.0.1:{port}/predict", json=body, timeout=60)
+        if response.status_code != 503 or time.monotonic() > deadline:
+            return response
+        time.sleep(0.5)
+
+
 def make_wheel(folder: Path, name: str, version: str, code: str, extra: dict[str, str] | None = None) -> Path:
     """A minimal valid pure-Python wheel; `extra` adds files (path in the wheel -> text)."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -16,13 +16,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from _containerize_flow import VTSSERVING, build_vts, containerize, run
 from _containerize_helpers import (
     docker,
     free_port,
     layer_created_by,
+    post_predict,
     remove_images,
     running,
     wait_http,
@@ -94,18 +94,8 @@ def iris_image(project: tuple[Path, dict[str, str]]) -> Iterator[tuple[str, dict
     remove_images(*result["tags"])
 
 
-def post(port: int, body: object) -> httpx.Response:
-    """POST /predict; a 503 (a worker still loading its model) is retried, as a client would."""
-    deadline = time.monotonic() + 90
-    while True:
-        response = httpx.post(f"http://127.0.0.1:{port}/predict", json=body, timeout=30)
-        if response.status_code != 503 or time.monotonic() > deadline:
-            return response
-        time.sleep(0.5)
-
-
 def predict(port: int, rows: list[list[float]]) -> list:
-    response = post(port, rows)
+    response = post_predict(port, rows)
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -119,7 +109,7 @@ def test_image_serves_predictions_on_port_from_env(iris_image: tuple[str, dict])
     with running(result["tags"][0], env={"PORT": str(port)}) as container:
         wait_http(f"http://127.0.0.1:{port}/healthz", container)
         assert predict(port, SETOSA + VIRGINICA) == [0, 2]
-        bad = post(port, [[1.0, 2.0]])
+        bad = post_predict(port, [[1.0, 2.0]])
         assert 400 <= bad.status_code < 500
 
 
@@ -252,7 +242,7 @@ def test_buildah_builds_the_iris_vts_and_its_image_serves(iris_image: tuple[str,
     result, _ = containerize(tag, env, root, "--backend", "buildah", "-t", image)
     from vtsserving.containerize.backends import detect
 
-    tool = detect("buildah")._tool()
+    tool = detect("buildah").tool_command()
     try:
         assert result["builder"] == "buildah"
         # hand the image to the docker engine to run it (buildah has no daemon to run it with)

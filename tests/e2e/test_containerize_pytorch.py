@@ -11,14 +11,12 @@ import glob
 import json
 import os
 import sys
-import time
 from collections.abc import Iterator
 
-import httpx
 import numpy as np
 import pytest
 from _containerize_flow import build_vts, containerize, run
-from _containerize_helpers import free_port, remove_images, running, wait_http
+from _containerize_helpers import free_port, post_predict, remove_images, running, wait_http
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -100,23 +98,13 @@ def torch_image(tmp_path_factory: pytest.TempPathFactory, docker_engine: str) ->
     remove_images(*result["tags"])
 
 
-def _post(port: int, body: object) -> httpx.Response:
-    """POST /predict; a 503 (a worker still loading its model) is retried, as a client would."""
-    deadline = time.monotonic() + 120
-    while True:
-        response = httpx.post(f"http://127.0.0.1:{port}/predict", json=body, timeout=60)
-        if response.status_code != 503 or time.monotonic() > deadline:
-            return response
-        time.sleep(0.5)
-
-
 def test_pytorch_image_predicts_like_the_model(torch_image: tuple[dict, dict]) -> None:
     result, expected = torch_image
     port = free_port()
     with running(result["tags"][0], env={"PORT": str(port)}) as container:
         wait_http(f"http://127.0.0.1:{port}/healthz", container, timeout=180)
-        response = _post(port, expected["input"])
+        response = post_predict(port, expected["input"], timeout=120)
         assert response.status_code == 200, response.text
         np.testing.assert_allclose(np.array(response.json()), np.array(expected["output"]), rtol=1e-4, atol=1e-5)
-        wrong = _post(port, [[1.0, 2.0]])
+        wrong = post_predict(port, [[1.0, 2.0]], timeout=120)
         assert 400 <= wrong.status_code < 500, wrong.text

@@ -227,7 +227,7 @@ def test_buildah_builds_without_a_daemon(docker_engine: str, tmp_path: Path) -> 
     result = build(vts, image_tags=[image], backend="buildah", progress="plain")
     from vtsserving.containerize.backends import detect
 
-    tool = detect("buildah")._tool()
+    tool = detect("buildah").tool_command()
     try:
         assert result.builder == "buildah" and result.image_id
         labels = subprocess.run([*tool, "inspect", "--type", "image", "--format", "{{.OCIv1.Config.Labels}}", image],

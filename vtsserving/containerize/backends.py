@@ -60,12 +60,13 @@ class Backend:
     def push_command(self, tag: str) -> list[str]:
         if self.name == "docker":
             return [self.executable, "push", tag]
-        cmd = [*self._tool(), "push"]
+        cmd = [*self.tool_command(), "push"]
         if _is_local_registry(tag):
             cmd.append("--tls-verify=false")
         return [*cmd, tag, f"docker://{tag}"]
 
-    def _tool(self) -> list[str]:
+    def tool_command(self) -> list[str]:
+        """The executable with its global options (buildah's storage driver)."""
         if self.storage_driver:
             return [self.executable, "--storage-driver", self.storage_driver]
         return [self.executable]
@@ -86,7 +87,7 @@ class Backend:
 
     def _oci_build(self, req: BuildRequest) -> list[str]:
         verb = "bud" if self.name == "buildah" else "build"
-        cmd = [*self._tool(), verb, "--layers"]
+        cmd = [*self.tool_command(), verb, "--layers"]
         if self.name == "buildah":
             cmd += ["--isolation", "chroot"]
             if _in_docker_daemon(req.base_image) and not self._has_image(req.base_image):
@@ -94,7 +95,7 @@ class Backend:
         return [*cmd, *_common_args(req), str(req.context)]
 
     def _has_image(self, image: str) -> bool:
-        proc = _run([*self._tool(), "image", "exists", image])
+        proc = run_quiet([*self.tool_command(), "image", "exists", image])
         return proc is not None and proc.returncode == 0
 
 
@@ -117,7 +118,8 @@ def _common_args(req: BuildRequest) -> list[str]:
     return args
 
 
-def _run(cmd: list[str], env: dict[str, str] | None = None, timeout: float = 30) -> subprocess.CompletedProcess[str] | None:
+def run_quiet(cmd: list[str], env: dict[str, str] | None = None, timeout: float = 30) -> subprocess.CompletedProcess[str] | None:
+    """Run a tool for its output; None when it cannot be started or times out."""
     try:
         return subprocess.run(
             cmd, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})}
@@ -133,7 +135,7 @@ def _is_local_registry(tag: str) -> bool:
 
 def _in_docker_daemon(image: str) -> bool:
     docker = shutil.which("docker") or "/usr/bin/docker"
-    proc = _run([docker, "image", "inspect", "--format", "{{.Id}}", image])
+    proc = run_quiet([docker, "image", "inspect", "--format", "{{.Id}}", image])
     return proc is not None and proc.returncode == 0
 
 
@@ -162,7 +164,7 @@ def detect(name: str = "docker") -> Backend:
 
 def _docker_client(exe: str) -> tuple[str, str] | None:
     """(client version, engine version) or None when `exe` cannot reach an engine."""
-    proc = _run([exe, "version", "--format", "{{.Client.Version}}|{{.Server.Version}}"])
+    proc = run_quiet([exe, "version", "--format", "{{.Client.Version}}|{{.Server.Version}}"])
     if proc is None or proc.returncode != 0:
         return None
     client, _, server = proc.stdout.strip().partition("|")
@@ -186,7 +188,7 @@ def _detect_docker() -> Backend:
     if os.environ.get("DOCKER_BUILDKIT") == "0":
         return Backend("docker", "legacy", reachable[0][0], "legacy", {"DOCKER_BUILDKIT": "0"})
     for exe, _ in reachable:
-        proc = _run([exe, "buildx", "version"])
+        proc = run_quiet([exe, "buildx", "version"])
         if proc is not None and proc.returncode == 0:
             return Backend("docker", "buildx", exe, "buildkit")
     for exe, (client, _) in reachable:
@@ -208,7 +210,7 @@ def _detect_oci(tool: str, install_hint: str) -> Backend:
         raise MissingDependency(f"no `{tool}` found on PATH: {install_hint}, or use --backend docker")
     driver = _storage_driver() if tool == "buildah" else None
     backend = Backend(tool, tool, exe, tool, storage_driver=driver)
-    proc = _run([*backend._tool(), "version"])
+    proc = run_quiet([*backend.tool_command(), "version"])
     if proc is None or proc.returncode != 0:
         detail = (proc.stderr.strip().splitlines() or ["no output"])[-1] if proc else "timed out"
         raise MissingDependency(f"`{tool} version` failed ({detail}): check the {tool} installation")
@@ -236,5 +238,5 @@ def _storage_driver() -> str:
 def _fs_type(path: Path) -> str:
     while not path.exists():
         path = path.parent
-    proc = _run(["stat", "-f", "-c", "%T", str(path)])
+    proc = run_quiet(["stat", "-f", "-c", "%T", str(path)])
     return proc.stdout.strip() if proc and proc.returncode == 0 else ""

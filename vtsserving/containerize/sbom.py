@@ -7,11 +7,8 @@ install.sh writes `/opt/venv/vts-installed.txt` (`name==version` lines) inside e
 
 from __future__ import annotations
 
-import io
 import json
-import os
-import subprocess
-import tarfile
+import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
@@ -20,41 +17,45 @@ from packaging.utils import canonicalize_name
 
 from .._version import __version__
 from ..exceptions import BuildError
-from .backends import Backend
+from .backends import Backend, run_quiet
 from .dockerfile import VENV
 
 INSTALLED = f"{VENV}/vts-installed.txt"
 
 
-def _run(cmd: list[str], backend: Backend, *, text: bool = True) -> subprocess.CompletedProcess[Any]:
-    proc = subprocess.run(cmd, capture_output=True, text=text, timeout=120, env={**os.environ, **backend.env})
-    if proc.returncode != 0:
-        err = proc.stderr if text else proc.stderr.decode(errors="replace")
-        last = (err.strip().splitlines() or ["no output"])[-1]
+def _output(cmd: list[str], backend: Backend) -> str:
+    proc = run_quiet(cmd, backend.env, timeout=120)
+    if proc is None or proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1] if proc else "timed out"
         raise BuildError(f"could not read {INSTALLED} from the image for the SBOM: {last}")
-    return proc
+    return proc.stdout
 
 
 def read_installed(backend: Backend, image: str) -> list[tuple[str, str]]:
     """(name, version) of every distribution in the image's venv, read without running it."""
-    if backend.name == "buildah":
-        tool = backend._tool()
-        container = _run([*tool, "from", "--pull-never", "--quiet", image], backend).stdout.strip()
-        try:
-            text = _run([*tool, "run", "--isolation", "chroot", container, "cat", INSTALLED], backend).stdout
-        finally:
-            subprocess.run([*tool, "rm", container], capture_output=True, timeout=60)
-    else:
-        exe = backend.executable
-        container = _run([exe, "create", image], backend).stdout.strip()
-        try:
-            archive = _run([exe, "cp", f"{container}:{INSTALLED}", "-"], backend, text=False).stdout
-        finally:
-            subprocess.run([exe, "rm", "-f", container], capture_output=True, timeout=60)
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            member = tar.extractfile(Path(INSTALLED).name)
-            text = member.read().decode() if member else ""
+    text = _cat_buildah(backend, image) if backend.name == "buildah" else _cat_engine(backend, image)
     return [_pair(line) for line in text.splitlines() if "==" in line]
+
+
+def _cat_buildah(backend: Backend, image: str) -> str:
+    tool = backend.tool_command()
+    container = _output([*tool, "from", "--pull-never", "--quiet", image], backend).strip()
+    try:
+        return _output([*tool, "run", "--isolation", "chroot", container, "cat", INSTALLED], backend)
+    finally:
+        run_quiet([*tool, "rm", container], backend.env)
+
+
+def _cat_engine(backend: Backend, image: str) -> str:
+    """docker/podman: copy the file out of a created (never started) container."""
+    exe = backend.executable
+    container = _output([exe, "create", image], backend).strip()
+    try:
+        with tempfile.TemporaryDirectory(prefix="vts-sbom-") as tmp:
+            _output([exe, "cp", f"{container}:{INSTALLED}", tmp], backend)
+            return (Path(tmp) / Path(INSTALLED).name).read_text()
+    finally:
+        run_quiet([exe, "rm", "-f", container], backend.env)
 
 
 def _pair(line: str) -> tuple[str, str]:

@@ -7,11 +7,10 @@ installed dependencies; a model of many gigabytes can exhaust the disk after min
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 from ..exceptions import BuildError
-from .backends import Backend
+from .backends import Backend, run_quiet
 
 DEPENDENCY_ALLOWANCE = 1 << 30  # room for the installed Python packages
 _STORAGE = {"buildah": "/var/lib/containers/storage", "podman": "/var/lib/containers/storage"}
@@ -32,12 +31,8 @@ def storage_root(backend: Backend) -> Path | None:
     """Where the builder keeps images, when it is on this machine; None when unknown or remote."""
     if backend.name != "docker":
         return Path(_STORAGE[backend.name])
-    try:
-        proc = subprocess.run([backend.executable, "info", "--format", "{{.DockerRootDir}}"],
-                              capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    root = Path(proc.stdout.strip()) if proc.returncode == 0 and proc.stdout.strip() else None
+    proc = run_quiet([backend.executable, "info", "--format", "{{.DockerRootDir}}"], backend.env)
+    root = Path(proc.stdout.strip()) if proc and proc.returncode == 0 and proc.stdout.strip() else None
     return root if root is not None and root.is_dir() else None
 
 
