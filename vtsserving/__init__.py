@@ -1,6 +1,6 @@
 """VtsServing: take a trained model to a versioned bundle, an image and a fast HTTP server.
 
-Heavy modules (`mlflow`, `sklearn`, `pytorch`, `io`, `build`, ...) are imported on first
+Heavy modules (`mlflow`, `sklearn`, `pytorch`, `io`, `builder`, ...) are imported on first
 attribute access so that `import vtsserving` and the CLI start fast.
 """
 
@@ -14,15 +14,17 @@ from .exceptions import VtsServingError
 from .tag import Tag
 
 if TYPE_CHECKING:
-    from . import build, io, mlflow, models, pytorch, sklearn
+    from . import containerize, exceptions, io, mlflow, models, pytorch, sklearn, vts
+    from .builder import build
     from .runner import Runnable, Runner
     from .service import Service
 
-_SUBMODULES = {"build", "containerize", "exceptions", "io", "mlflow", "models", "pytorch", "sklearn"}
+_SUBMODULES = {"containerize", "exceptions", "io", "mlflow", "models", "pytorch", "sklearn", "vts"}
 _ATTRS = {
     "Service": ("service", "Service"),
     "Runner": ("runner", "Runner"),
     "Runnable": ("runner", "Runnable"),
+    "build": ("builder", "build"),
 }
 
 __all__ = [
@@ -33,11 +35,14 @@ __all__ = [
     "VtsServingError",
     "__version__",
     "build",
+    "containerize",
+    "exceptions",
     "io",
     "mlflow",
     "models",
     "pytorch",
     "sklearn",
+    "vts",
 ]
 
 

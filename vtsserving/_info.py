@@ -8,6 +8,7 @@ from typing import Annotated, Any, ClassVar, TypeVar
 import yaml
 from pydantic import BaseModel, BeforeValidator, ValidationError
 
+from ._validation import validation_message
 from .exceptions import ConfigError, InvalidArgument, NotFound
 from .tag import Tag
 
@@ -22,13 +23,6 @@ Labels = Annotated[dict[str, str], BeforeValidator(_stringify)]
 InfoT = TypeVar("InfoT", bound=BaseModel)
 
 
-def first_error(exc: ValidationError) -> str:
-    """`key.path: message` for the first pydantic error."""
-    err = exc.errors()[0]
-    where = ".".join(str(p) for p in err["loc"])
-    return f"{where}: {err['msg']}" if where else err["msg"]
-
-
 def validate_info(cls: type[InfoT], data: Any, where: str) -> InfoT:
     """Validate parsed info content; errors name `where` and the key."""
     if not isinstance(data, dict):
@@ -37,14 +31,14 @@ def validate_info(cls: type[InfoT], data: Any, where: str) -> InfoT:
         info = cls.model_validate(data)
         info.tag  # noqa: B018 - validates name and version
     except ValidationError as exc:
-        raise ConfigError(f"{where}: {first_error(exc)}") from None
+        raise ConfigError(f"{where}: {validation_message(exc)}") from None
     except InvalidArgument as exc:
         raise ConfigError(f"{where}: {exc}") from None
     return info
 
 
-def read_info(cls: type[InfoT], path: Path, kind: str) -> InfoT:
-    """Read and validate the info file of a `kind` folder ("model", "vts")."""
+def load_info(cls: type[InfoT], path: Path, kind: str) -> InfoT:
+    """Read and validate the info file of a `kind` folder ("model", "vts"); raises on any problem."""
     try:
         data = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except FileNotFoundError:

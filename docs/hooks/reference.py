@@ -1,14 +1,13 @@
 """MkDocs hook: generate the vtsfile.yaml and CLI reference pages from the code, so they cannot drift.
 
 A page that contains `<!-- vtsfile-reference -->` gets the tables of the vtsfile schema (the
-pydantic model of `vtsserving.build.config`); `<!-- cli-reference -->` gets every command of
+pydantic model of `vtsserving.builder.config`); `<!-- cli-reference -->` gets every command of
 the `vtsserving` click group with its usage, help and options.
 """
 
 from __future__ import annotations
 
 import html
-import importlib
 import inspect
 import json
 from pathlib import Path
@@ -19,13 +18,6 @@ import yaml
 KEY_DOCS = Path(__file__).with_name("vtsfile_keys.yaml")
 VTSFILE_MARKER = "<!-- vtsfile-reference -->"
 CLI_MARKER = "<!-- cli-reference -->"
-
-# Where the vtsfile schema lives; the Docker options alone are the fallback while the build
-# package is not there.
-_SCHEMA_CANDIDATES = (
-    ("vtsserving.build.config", "VtsfileConfig"),
-    ("vtsserving.containerize.options", "DockerOptions"),
-)
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
@@ -40,13 +32,10 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
 
 
 def vtsfile_model() -> type:
-    """The pydantic model of the whole vtsfile (or of its `docker:` section as a fallback)."""
-    for module, attr in _SCHEMA_CANDIDATES:
-        try:
-            return getattr(importlib.import_module(module), attr)
-        except (ImportError, AttributeError):
-            continue
-    raise RuntimeError("no vtsfile schema found in vtsserving.build or vtsserving.containerize")
+    """The pydantic model of the whole vtsfile."""
+    from vtsserving.builder.config import VtsfileConfig
+
+    return VtsfileConfig
 
 
 def key_docs() -> dict[str, str]:

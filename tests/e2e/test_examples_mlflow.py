@@ -180,7 +180,7 @@ def test_example_vtsfile_is_valid(name: str, tmp_path: Path, monkeypatch: pytest
     """Each example's vtsfile.yaml passes the build's schema, paths resolved."""
     import yaml
 
-    from vtsserving.build.config import VtsfileConfig
+    from vtsserving.builder.config import VtsfileConfig
 
     model = tmp_path / "model" / "mlflow_model"
     model.mkdir(parents=True)

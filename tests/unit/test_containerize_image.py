@@ -9,14 +9,11 @@ from click.testing import CliRunner
 
 from vtsserving.cli import cli
 from vtsserving.containerize.buildlog import BuildLog
-from vtsserving.containerize.image import (
-    _check_secret,
-    image_reference,
-    resolve_vts,
-    vts_docker_options,
-)
+from vtsserving.containerize.image import _check_secret, image_reference, vts_docker_options
 from vtsserving.exceptions import ConfigError, InvalidArgument, NotFound
-from vtsserving.store import Store
+from vtsserving.vts import Vts, resolve, vts_store
+
+VTS_YAML = 'service: "service:svc"\nname: {name}\nversion: {version}\n'
 
 BUILDKIT_FAILURE = """\
 #9 [vts-builder 2/3] COPY env/python/ /tmp/vts-env/python/
@@ -136,32 +133,32 @@ def test_secret_specs(tmp_path: Path) -> None:
 
 def test_unknown_tag_is_not_found(vts_home: Path) -> None:
     with pytest.raises(NotFound, match="vts 'nope' not found"):
-        resolve_vts("nope:1")
+        resolve("nope:1")
 
 
 def test_vts_resolves_from_the_store(vts_home: Path) -> None:
-    store = Store(vts_home / "vts", "vts", "vts.yaml")
-    with store.create("iris_svc:v1") as (_, tmp):
-        (tmp / "vts.yaml").write_text("name: iris_svc\nversion: v1\n")
+    with vts_store().create("iris_svc:v1") as (_, tmp):
+        (tmp / "vts.yaml").write_text(VTS_YAML.format(name="iris_svc", version="v1"))
         (tmp / "env" / "python").mkdir(parents=True)
         (tmp / "env" / "python" / "version.txt").write_text("3.12.1\n")
-    tag, path = resolve_vts("iris_svc:latest")
-    assert str(tag) == "iris_svc:v1" and path == vts_home / "vts" / "iris_svc" / "v1"
-    docker, python, conda = vts_docker_options(path)
+    vts = resolve("iris_svc:latest")
+    assert str(vts.tag) == "iris_svc:v1" and Path(vts.path) == vts_home / "vts" / "iris_svc" / "v1"
+    assert resolve(vts.path) == vts
+    docker, python, conda = vts_docker_options(vts)
     assert (python, conda, docker.base_image) == ("3.12", False, None)
 
 
 def test_bad_docker_section_in_vts_yaml_names_the_key(tmp_path: Path) -> None:
-    (tmp_path / "vts.yaml").write_text("name: a\nversion: b\ndocker:\n  python_version: two\n")
+    (tmp_path / "vts.yaml").write_text(VTS_YAML.format(name="a", version="b") + "docker:\n  python_version: two\n")
     with pytest.raises(ConfigError, match=r"vts.yaml: docker.python_version: .*3.11"):
-        vts_docker_options(tmp_path)
+        vts_docker_options(Vts.from_path(tmp_path))
 
 
 def test_cli_errors_are_one_line_with_exit_codes(vts_home: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(cli, ["containerize", "nope:1"])
     assert result.exit_code == 3 and "Error: vts 'nope' not found" in result.output
-    (tmp_path / "vts.yaml").write_text("name: a\nversion: b\n")
+    (tmp_path / "vts.yaml").write_text(VTS_YAML.format(name="a", version="b"))
     result = runner.invoke(cli, ["containerize", str(tmp_path), "-t", "Bad:Tag"])
     assert result.exit_code == 2 and "invalid image reference 'Bad:Tag'" in result.output
     result = runner.invoke(cli, ["containerize", str(tmp_path), "--label", "novalue", "--backend", "podman"])

@@ -143,7 +143,7 @@ def test_conda_variant_creates_the_env_from_environment_yml(vts: Path) -> None:
 
 
 def test_conda_with_cuda_is_an_error(vts: Path) -> None:
-    with pytest.raises(ConfigError, match="cuda_version cannot be combined with a conda"):
+    with pytest.raises(ConfigError, match="conda and docker.cuda_version cannot be used together"):
         render(vts, conda=True, cuda_version="12.4.1")
 
 

@@ -20,7 +20,7 @@ def reference():
 
 
 def test_reference_uses_the_build_schema(reference) -> None:
-    from vtsserving.build.config import VtsfileConfig
+    from vtsserving.builder.config import VtsfileConfig
 
     assert reference.vtsfile_model() is VtsfileConfig
 

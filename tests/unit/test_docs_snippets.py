@@ -206,7 +206,7 @@ def _fake_mlflow_model(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("snippet", sorted(SNIPPETS.glob("*.vtsfile.yaml")), ids=lambda p: p.name)
 def test_vtsfile_snippet_validates(snippet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from vtsserving.build.config import VtsfileConfig
+    from vtsserving.builder.config import VtsfileConfig
 
     monkeypatch.setenv("VTSSERVING_MLFLOW_MODEL_PATH", str(_fake_mlflow_model(tmp_path)))
     (tmp_path / "setup.sh").write_text("echo setup\n")
@@ -217,7 +217,7 @@ def test_vtsfile_snippet_validates(snippet: Path, tmp_path: Path, monkeypatch: p
 
 
 def test_vtsfile_snippet_with_unknown_key_is_refused() -> None:
-    from vtsserving.build.config import VtsfileConfig
+    from vtsserving.builder.config import VtsfileConfig
     from vtsserving.exceptions import VtsServingError
 
     data = yaml.safe_load((SNIPPETS / "concepts_vts.vtsfile.yaml").read_text())

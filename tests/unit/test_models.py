@@ -77,7 +77,7 @@ def test_corrupt_model_yaml(vts_home: Path, caplog: pytest.LogCaptureFixture) ->
         models.get("bad")
     assert "\n" not in str(info.value)
     Path(bad.path_of("model.yaml")).write_text("name: bad\nversion: v\n")
-    with pytest.raises(ConfigError, match=r"model.yaml: module: Field required"):
+    with pytest.raises(ConfigError, match=r"model.yaml: module: required key is missing"):
         models.get("bad")
     with caplog.at_level(logging.WARNING):
         assert models.list() == [good]
@@ -115,6 +115,6 @@ def test_import_rejects_invalid_model_yaml(tmp_path: Path, vts_home: Path) -> No
     yaml_file.write_text("name: m\nversion: v1\nmodule: vtsserving.sklearn\n")  # no context
     with tarfile.open(archive, "w:gz") as tar:
         tar.add(yaml_file, arcname="model.yaml")
-    with pytest.raises(ConfigError, match=r"bad.tar.gz!model.yaml: context: Field required"):
+    with pytest.raises(ConfigError, match=r"bad.tar.gz!model.yaml: context: required key is missing"):
         models.import_model(str(archive))
     assert models.list() == [] and not (vts_home / "models" / "m").exists()

@@ -15,8 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vtsserving.exceptions import Conflict, InvalidArgument, NotFound
-from vtsserving.store import Store
-from vtsserving.store._store import info_scalars
+from vtsserving.store import Store, info_scalars
 from vtsserving.tag import Tag
 
 INFO = "item.yaml"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from vtsserving.build.config import VtsfileConfig, load_vtsfile
+from vtsserving.builder.config import VtsfileConfig, load_vtsfile
 from vtsserving.exceptions import ConfigError, NotFound
 
 

@@ -9,22 +9,10 @@ from typing import Any
 
 import click
 
+from .._commands import COMMANDS
 from ..exceptions import VtsServingError
 
-# name -> "module:attribute"; imported only when the command runs, so `--help` stays fast.
-COMMANDS = {
-    "env": "vtsserving.cli.env:env",
-    "models": "vtsserving.cli.models:models",
-    "serve": "vtsserving.cli.serve:serve",
-    "build": "vtsserving.cli.build:build",
-    "list": "vtsserving.cli.vts:list_vts",
-    "get": "vtsserving.cli.vts:get_vts",
-    "delete": "vtsserving.cli.vts:delete_vts",
-    "export": "vtsserving.cli.vts:export_vts",
-    "import": "vtsserving.cli.vts:import_vts",
-    "containerize": "vtsserving.cli.containerize:containerize",
-}
-
+__all__ = ["COMMANDS", "LazyGroup"]
 
 class LazyGroup(click.Group):
     """A group whose subcommands live in modules imported on first use."""

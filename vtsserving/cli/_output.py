@@ -35,12 +35,6 @@ def human_size(num: float) -> str:
     return f"{num:.2f} TiB"
 
 
-def dir_size(path: Any) -> int:
-    from pathlib import Path
-
-    return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file() and not f.is_symlink())
-
-
 def status(message: str) -> Any:
     """A spinner on stderr while a long step runs (silent when stderr is not a terminal)."""
     from rich.console import Console

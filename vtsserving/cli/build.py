@@ -27,7 +27,7 @@ def build(build_ctx: Path, vtsfile: Path | None, version: str | None, output: st
     """Build a vts from BUILD_CTX (default: the current folder) into the local store."""
     from rich.console import Console
 
-    from ..build import VTSFILE, build_from_config, load_vtsfile
+    from ..builder import VTSFILE, build_from_config, load_vtsfile
 
     logger = logging.getLogger("vtsserving.build")
     handler = _WarningsToConsole(logging.WARNING)

@@ -1,60 +1,30 @@
 """`vtsserving models ...`: list, get, delete, export and import models in the local store.
 
-`list` scans the top-level fields of each `model.yaml` (a full YAML parse only when the
-scan cannot tell; no pydantic) so it stays fast with thousands of models; the other
-commands go through `vtsserving.models`.
+`list` reads `vtsserving.models.summaries()`, which stays fast with thousands of models; the other
+commands go through `vtsserving.models` too.
 """
 
 from __future__ import annotations
 
 import json
-import os
-from datetime import datetime
 from typing import Any
 
 import click
 
 from ..exceptions import NotFound
-from ..home import models_dir
-from ..store._store import Store, StoreItem, info_scalars, read_info
+from ..models import ModelSummary, model_store, summaries
 from ._output import delete_items, echo_data, human_size, output_option, status
 
-_MODEL_YAML = "model.yaml"  # same as vtsserving.models.MODEL_YAML, without importing pydantic
 _INVALID = "(invalid model.yaml)"
 
 
-def _store() -> Store:
-    return Store(models_dir(), "model", _MODEL_YAML)
-
-
-def _size(path: str) -> int:
-    """Bytes of the regular files under `path` (os.scandir: fast on thousands of models)."""
-    total = 0
-    with os.scandir(path) as entries:
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                total += _size(entry.path)
-            elif entry.is_file(follow_symlinks=False):
-                total += entry.stat(follow_symlinks=False).st_size
-    return total
-
-
-def _row(item: StoreItem) -> dict[str, Any]:
-    info = item.path / _MODEL_YAML
-    fields = info_scalars(info) or {}
-    if "module" not in fields or "creation_time" not in fields:
-        data = read_info(info)
-        fields = data if isinstance(data, dict) else {}
-    module, created = fields.get("module"), fields.get("creation_time")
-    valid = isinstance(module, str)
-    if isinstance(created, datetime):
-        created = created.isoformat()
+def _row(summary: ModelSummary) -> dict[str, Any]:
     return {
-        "tag": str(item.tag),
-        "module": module if valid else _INVALID,
-        "size": _size(str(item.path)),
-        "creation_time": str(created or "") if valid else "",
-        "path": str(item.path),
+        "tag": str(summary.tag),
+        "module": summary.module or _INVALID,
+        "size": summary.size,
+        "creation_time": summary.creation_time,
+        "path": summary.path,
     }
 
 
@@ -84,15 +54,14 @@ def models() -> None:
 @output_option()
 def list_models(name: str | None, output: str) -> None:
     """List models (every version of NAME when given), newest last."""
-    store = _store()
-    rows = [_row(item) for item in store.list(name)]
+    rows = [_row(summary) for summary in summaries(name)]
     if name and not rows:
-        raise NotFound(f"model {name!r} not found in {store.root}")
+        raise NotFound(f"model {name!r} not found in {model_store().root}")
     if output == "table":
         if rows:
             _print_table(rows)
         else:
-            click.echo(f"No models in {store.root}", err=True)
+            click.echo(f"No models in {model_store().root}", err=True)
     else:
         echo_data(rows, output)
 
@@ -118,7 +87,7 @@ def get_model(tag: str, output: str) -> None:
 @click.option("-y", "--yes", is_flag=True, help="Delete without asking.")
 def delete_model(tags: tuple[str, ...], yes: bool) -> None:
     """Delete one or more model versions (`latest` moves to the newest left)."""
-    delete_items(_store(), tags, yes, "model")
+    delete_items(model_store(), tags, yes, "model")
 
 
 @models.command("export")

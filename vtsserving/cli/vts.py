@@ -8,14 +8,15 @@ from typing import Any
 import click
 
 from ..exceptions import NotFound
-from ._output import delete_items, dir_size, echo_data, human_size, output_option, status
+from ..store import folder_size
+from ._output import delete_items, echo_data, human_size, output_option, status
 
 
 def _row(vts: Any) -> dict[str, Any]:
     return {
         "tag": str(vts.tag),
         "service": vts.info.service,
-        "size": dir_size(vts.path),
+        "size": folder_size(vts.path),
         "creation_time": vts.info.creation_time.isoformat(),
         "path": vts.path,
     }
@@ -27,8 +28,8 @@ def _row(vts: Any) -> dict[str, Any]:
 @output_option()
 def list_vts(name: str | None, output: str) -> None:
     """List vts bundles (every version of NAME when given), newest last."""
-    from ..build import list_vts as list_all
-    from ..build import vts_store
+    from ..vts import list_vts as list_all
+    from ..vts import vts_store
 
     rows = [_row(v) for v in list_all(name)]
     if name and not rows:
@@ -53,7 +54,7 @@ def list_vts(name: str | None, output: str) -> None:
 @output_option(("yaml", "json", "path"), default="yaml")
 def get_vts(tag: str, output: str) -> None:
     """Show a vts's vts.yaml, or only its folder with `-o path`."""
-    from ..build import get
+    from ..vts import get
 
     vts = get(tag)
     if output == "path":
@@ -69,7 +70,7 @@ def get_vts(tag: str, output: str) -> None:
 @click.option("-y", "--yes", is_flag=True, help="Delete without asking.")
 def delete_vts(tags: tuple[str, ...], yes: bool) -> None:
     """Delete one or more vts versions (`latest` moves to the newest left)."""
-    from ..build import vts_store
+    from ..vts import vts_store
 
     delete_items(vts_store(), tags, yes, "vts")
 
@@ -79,8 +80,8 @@ def delete_vts(tags: tuple[str, ...], yes: bool) -> None:
 @click.argument("path", required=False)
 def export_vts(tag: str, path: str | None) -> None:
     """Write vts TAG as a .tar.gz to PATH (file, folder or URL such as s3://bucket/key)."""
-    from ..build import export_vts as export
-    from ..build import get
+    from ..vts import export_vts as export
+    from ..vts import get
 
     resolved = get(tag).tag
     with status(f"Exporting vts {resolved}"):
@@ -93,7 +94,7 @@ def export_vts(tag: str, path: str | None) -> None:
 @click.option("--overwrite", is_flag=True, help="Replace the version if it exists already.")
 def import_vts(path: str, overwrite: bool) -> None:
     """Import a vts archive written by `vtsserving export` (file or URL)."""
-    from ..build import import_vts as do_import
+    from ..vts import import_vts as do_import
 
     with status(f"Importing {path}"):
         vts = do_import(path, overwrite=overwrite)

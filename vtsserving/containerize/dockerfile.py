@@ -18,10 +18,11 @@ from typing import Any
 import jinja2
 from jinja2 import nodes
 
+from .._commands import COMMANDS
 from .._version import __version__
 from ..exceptions import ConfigError
+from ..store import folder_size
 from .options import DockerOptions
-from .space import folder_size
 
 VTS_PATH = "/home/vts/vts"
 VENV = "/opt/venv"
@@ -93,15 +94,17 @@ def _check_extends(env: jinja2.Environment, source: str, name: str) -> None:
         )
 
 
-def _variant(docker: DockerOptions, conda: bool) -> str:
+def check_variant(docker: DockerOptions, *, conda: bool) -> str:
+    """The image variant ("conda", "cuda" or "debian"); conda and CUDA together are an error."""
     if conda and docker.cuda_version:
-        raise ConfigError("docker.cuda_version cannot be combined with a conda environment: choose one")
+        raise ConfigError("conda and docker.cuda_version cannot be used together;"
+                          " use the conda environment's cudatoolkit or drop conda")
     return "conda" if conda else "cuda" if docker.cuda_version else "debian"
 
 
 def default_base_image(docker: DockerOptions, *, python_version: str, conda: bool) -> str:
     """The image the Dockerfile starts from: `base_image`, else the variant's default."""
-    variant = _variant(docker, conda)
+    variant = check_variant(docker, conda=conda)
     if docker.base_image:
         return docker.base_image
     if variant == "conda":
@@ -182,8 +185,6 @@ def _lock_sha256(vts_dir: Path) -> str:
 
 
 def _commands() -> list[str]:
-    from ..cli._group import COMMANDS
-
     return sorted(name for name in COMMANDS if name != "serve")
 
 
@@ -208,7 +209,7 @@ def _context(
         "vts_base_template": BASE_TEMPLATE,
         "vtsserving_version": __version__,
         "backend": features.backend,
-        "variant": _variant(docker, conda),
+        "variant": check_variant(docker, conda=conda),
         "base_image": default_base_image(docker, python_version=python_version, conda=conda),
         "python_version": python_version,
         "cuda_version": docker.cuda_version,

@@ -7,18 +7,15 @@ import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
+from .._validation import validation_message
 from .._version import __version__
 from ..exceptions import BuildError, ConfigError, InvalidArgument
-from ..home import vts_dir
-from ..store import Store
-from ..tag import Tag
+from ..vts import VTS_YAML, Vts, resolve
 from .backends import Backend, BuildRequest, detect
 from .buildlog import BuildLog, progress_mode, stream
 from .dockerfile import default_base_image, render_dockerfile
@@ -61,41 +58,19 @@ def image_reference(ref: str, default_tag: str) -> str:
     return ref if match.group("tag") else f"{ref}:{default_tag}"
 
 
-def resolve_vts(tag_or_path: str | Path) -> tuple[Tag, Path]:
-    """A vts from the store by tag, or a vts folder given by path."""
-    path = Path(str(tag_or_path)).expanduser()
-    if path.is_dir() and (path / "vts.yaml").is_file():
-        info = _read_info(path)
-        return Tag(str(info.get("name", path.parent.name)), str(info.get("version", path.name))), path
-    item = Store(vts_dir(), "vts", "vts.yaml").get(str(tag_or_path))
-    return item.tag, item.path
-
-
-def _read_info(path: Path) -> dict[str, Any]:
-    try:
-        info = yaml.safe_load((path / "vts.yaml").read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path / 'vts.yaml'} is not valid YAML: {exc}") from exc
-    if not isinstance(info, dict):
-        raise ConfigError(f"{path / 'vts.yaml'} must hold a mapping")
-    return info
-
-
-def vts_docker_options(path: Path) -> tuple[DockerOptions, str, bool]:
+def vts_docker_options(vts: Vts) -> tuple[DockerOptions, str, bool]:
     """(docker options, Python X.Y, conda?) of a vts, as `vtsserving build` recorded them."""
-    info = _read_info(path)
     try:
-        docker = DockerOptions.model_validate(info.get("docker") or {})
+        docker = DockerOptions.model_validate(vts.info.docker)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{path / 'vts.yaml'}: docker.{where}: {first['msg']}") from exc
-    version_file = path / "env" / "python" / "version.txt"
+        where = f"{vts.path_of(VTS_YAML)}: {validation_message(exc, prefix='docker.')}"
+        raise ConfigError(where) from None
+    version_file = Path(vts.path_of("env/python/version.txt"))
     python = docker.python_version or (
         version_file.read_text().strip() if version_file.is_file() else f"{sys.version_info[0]}.{sys.version_info[1]}"
     )
     python = ".".join(python.split(".")[:2])
-    return docker, python, (path / "env" / "conda" / "environment.yml").is_file()
+    return docker, python, Path(vts.path_of("env/conda/environment.yml")).is_file()
 
 
 def _pairs(values: Mapping[str, str] | Sequence[str] | None, what: str) -> dict[str, str]:
@@ -124,14 +99,12 @@ def _check_secret(spec: str) -> str:
     return spec
 
 
-def _labels(tag: Tag, path: Path, extra: dict[str, str]) -> dict[str, str]:
-    created = _read_info(path).get("creation_time") or datetime.now(timezone.utc)
-    if isinstance(created, datetime):
-        created = created.isoformat()
+def _labels(vts: Vts, extra: dict[str, str]) -> dict[str, str]:
+    tag = vts.tag
     return {
         "org.opencontainers.image.title": tag.name,
         "org.opencontainers.image.version": str(tag.version),
-        "org.opencontainers.image.created": str(created),
+        "org.opencontainers.image.created": vts.info.creation_time.isoformat(),
         "io.vtsserving.vts": str(tag),
         "io.vtsserving.version": __version__,
         **extra,
@@ -160,7 +133,8 @@ def build(
     (or `echo`); a failure raises BuildError naming the failing step and its error. `sbom`: a
     path to write the image's CycloneDX SBOM (every installed Python distribution) to.
     """
-    vts_tag, path = resolve_vts(tag)
+    vts = resolve(tag)
+    vts_tag, path = vts.tag, Path(vts.path)
     tags = [image_reference(t, str(vts_tag.version)) for t in image_tags] or [
         f"{vts_tag.name}:{vts_tag.version}"
     ]
@@ -168,7 +142,7 @@ def build(
     tool = detect(backend)
     log = BuildLog(progress_mode(progress), echo)
     log.echo(f"[vtsserving] building {', '.join(tags)} from vts {vts_tag} with {tool.describe()}")
-    docker, python, conda = vts_docker_options(path)
+    docker, python, conda = vts_docker_options(vts)
     check_disk_space(tool, path)
     secret_ids = tuple(dict(p.partition("=")[::2] for p in s.split(","))["id"] for s in secret_specs)
     with tempfile.TemporaryDirectory(prefix="vts-containerize-") as tmp:
@@ -180,7 +154,7 @@ def build(
             context=path, dockerfile=dockerfile, tags=tags, iidfile=Path(tmp) / "iid",
             base_image=default_base_image(docker, python_version=python, conda=conda),
             build_args=_pairs(build_args, "build arg"),
-            labels=_labels(vts_tag, path, _pairs(labels, "label")),
+            labels=_labels(vts, _pairs(labels, "label")),
             secrets=secret_specs, platform=platform, no_cache=no_cache, network=network,
         )
         image_id = _run_build(tool, request, log)

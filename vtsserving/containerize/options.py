@@ -7,7 +7,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-DISTROS = ("debian",)
 _PYTHON = re.compile(r"^3\.\d{1,2}(\.\d{1,3})?$")
 _CUDA = re.compile(r"^\d{1,2}\.\d{1,2}(\.\d{1,2})?$")
 _APT_PACKAGE = re.compile(r"^[a-z0-9][a-z0-9+.\-]*(?:[=:][A-Za-z0-9.+~:\-]+)?$")

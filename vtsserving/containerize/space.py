@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 from ..exceptions import BuildError
+from ..store import folder_size
 from .backends import Backend, run_quiet
 
 DEPENDENCY_ALLOWANCE = 1 << 30  # room for the installed Python packages
@@ -18,13 +19,6 @@ _STORAGE = {"buildah": "/var/lib/containers/storage", "podman": "/var/lib/contai
 
 def _gb(size: int) -> str:
     return f"{size / 1e9:.1f} GB"
-
-
-def folder_size(path: Path) -> int:
-    """Bytes in the regular files under `path` (or of `path` itself when it is a file)."""
-    if path.is_file():
-        return path.stat().st_size
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
 
 
 def storage_root(backend: Backend) -> Path | None:

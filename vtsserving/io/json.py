@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._validation import validation_message
 from ..exceptions import BadInput, InvalidArgument
 from .base import IODescriptor, dump_json, load_json
 
@@ -28,10 +29,8 @@ class JSON(IODescriptor):
         try:
             return self.pydantic_model.model_validate(data)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "body"
             raise BadInput(
-                f"{where}: {first['msg']} ({exc.error_count()} error(s) against"
+                f"{validation_message(exc, top='body')} ({exc.error_count()} error(s) against"
                 f" {self.pydantic_model.__name__})"
             ) from None
 

@@ -34,9 +34,10 @@ class Multipart(IODescriptor):
         content_type = request.headers.get("content-type", "")
         if not content_type.lower().startswith("multipart/form-data"):
             self.check_content_type(content_type or "none")
-        max_size = getattr(request.app.state, "max_body_size", 1 << 24)
+        # The server has read the whole body within its size limit: no part can be larger.
+        body = await request.body()
         try:
-            form = await request.form(max_part_size=max_size)
+            form = await request.form(max_part_size=max(len(body), 1))
         except Exception as exc:  # noqa: BLE001 - malformed multipart bodies raise various errors
             raise BadInput(f"the request body is not valid multipart/form-data: {exc}") from None
         unknown = sorted(set(form.keys()) - set(self.fields))

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .._info import Labels, StoredFolder, read_info, validate_info
+from .._info import Labels, StoredFolder, load_info, validate_info
+from .._validation import validation_message
 from .._version import __version__
 from ..exceptions import InvalidArgument
 from ..tag import Tag
@@ -81,7 +82,7 @@ class ModelInfo(BaseModel):
 
     @classmethod
     def from_file(cls, path: Path) -> ModelInfo:
-        return read_info(cls, path, "model")
+        return load_info(cls, path, "model")
 
     @classmethod
     def from_data(cls, data: Any, where: str) -> ModelInfo:
@@ -99,9 +100,7 @@ def normalize_signatures(signatures: dict[str, Any] | None) -> dict[str, ModelSi
         try:
             out[method] = ModelSignature.model_validate(spec or {})
         except ValidationError as exc:
-            err = exc.errors()[0]
-            where = ".".join(str(p) for p in err["loc"]) or "signature"
-            raise InvalidArgument(f"signatures[{method!r}].{where}: {err['msg']}") from None
+            raise InvalidArgument(f"signatures[{method!r}].{validation_message(exc, top='signature')}") from None
     return out
 
 

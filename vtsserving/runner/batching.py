@@ -83,7 +83,7 @@ class Batcher:
         executor: Executor,
         loop: asyncio.AbstractEventLoop,
     ) -> None:
-        from ..server import metrics
+        from . import metrics
 
         self._call = call
         self.input_dim, self.output_dim = input_dim, output_dim

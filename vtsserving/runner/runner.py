@@ -11,15 +11,12 @@ import functools
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..exceptions import InvalidArgument, ServiceUnavailable
 from ..tag import validate_part
 from .batching import Batcher
 from .runnable import Runnable, RunnableMethodConfig
-
-if TYPE_CHECKING:
-    from ..models import Model
 
 DEFAULT_MAX_BATCH_SIZE = 100
 DEFAULT_MAX_LATENCY_MS = 10_000
@@ -84,7 +81,7 @@ class Runner:
         runnable_class: type[Runnable],
         *,
         name: str | None = None,
-        models: Sequence[Model] | None = None,
+        models: Sequence[Any] | None = None,  # the vtsserving.models.Model objects it runs
         runnable_init_params: dict[str, Any] | None = None,
         max_batch_size: int | None = None,
         max_latency_ms: int | None = None,
@@ -143,7 +140,7 @@ class Runner:
     def initialized(self) -> bool:
         return self._runnable is not None
 
-    def init_local(self, quiet: bool = False) -> None:
+    def init_local(self) -> None:
         """Build the runnable in this process (for scripts, notebooks and tests)."""
         if self._runnable is None:
             self._runnable = self.runnable_class(**self.runnable_init_params)
@@ -189,9 +186,6 @@ class Runner:
         if self.executor is not None:
             self.executor.shutdown(wait=True)
             self.executor = None
-
-    def destroy(self) -> None:
-        self._runnable = None
 
     def __repr__(self) -> str:
         return f"Runner(name={self.name!r}, methods={sorted(self.runner_methods)})"

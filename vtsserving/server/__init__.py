@@ -1,1 +1,5 @@
-"""The HTTP server: ASGI app, worker processes, health and metrics."""
+"""The HTTP server: ASGI app, worker processes, serve targets, health and metrics.
+
+Nothing is imported here: a spawned worker imports `vtsserving.server.worker` and must set up
+its metrics folder before prometheus-client is imported.
+"""

@@ -118,10 +118,10 @@ async def _load_runners(svc: Service, config: ServerConfig, state: Readiness) ->
         log.exception("loading the runners of %s failed", svc.name)
 
 
-def create_app(svc: Service, config: ServerConfig | None = None) -> Any:
-    """The Starlette app serving `svc`."""
+def create_app(svc: Service, config: ServerConfig | None = None, readiness: Readiness | None = None) -> Any:
+    """The ASGI app serving `svc`; `readiness` is shared with the other workers of a server."""
     config = config or ServerConfig()
-    state = Readiness()
+    state = readiness or Readiness()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> Any:
@@ -167,7 +167,6 @@ def create_app(svc: Service, config: ServerConfig | None = None) -> Any:
         *swagger_routes(svc.name),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
-    app.state.max_body_size = config.api_server.max_body_size
     app.state.readiness = state
     app.state.service = svc
     return ServingApp(app, endpoints, {r.path for r in routes if isinstance(r, Route)})

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .._validation import validation_message
 from ..exceptions import ConfigError
 
 CONFIG_ENV = "VTSSERVING_CONFIG"
@@ -77,6 +78,4 @@ def load_config(path: str | None = None) -> ServerConfig:
     try:
         return ServerConfig.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise ConfigError(f"{file}: {where}: {err['msg']}") from None
+        raise ConfigError(f"{file}: {validation_message(exc)}") from None

@@ -1,8 +1,8 @@
 """Readiness across worker processes: `/readyz` says ready only once every worker has its models.
 
 Each worker answers for itself, so with several workers a probe could reach a ready one while
-another still loads and answers 503. Workers mark themselves ready in a folder shared by the
-server (`VTSSERVING_READY_DIR`); `/readyz` counts the live ones against `VTSSERVING_WORKERS`.
+another still loads and answers 503. Workers mark themselves ready in a folder the server shares
+with them (`WorkerSettings.ready_dir`); `/readyz` counts the live ones against the worker count.
 """
 
 from __future__ import annotations
@@ -11,19 +11,15 @@ import contextlib
 import os
 from pathlib import Path
 
-READY_DIR_ENV = "VTSSERVING_READY_DIR"
-WORKERS_ENV = "VTSSERVING_WORKERS"
-
 
 class Readiness:
     """This worker's state, and the server's when it runs several workers."""
 
-    def __init__(self) -> None:
+    def __init__(self, ready_dir: str | None = None, workers: int = 1) -> None:
         self.ready = False
         self.error: str | None = None
-        folder = os.environ.get(READY_DIR_ENV)
-        self._dir = Path(folder) if folder else None
-        self._workers = int(os.environ.get(WORKERS_ENV, "1"))
+        self._dir = Path(ready_dir) if ready_dir else None
+        self._workers = workers
 
     def mark_ready(self) -> None:
         self.ready = True

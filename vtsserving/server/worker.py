@@ -32,30 +32,36 @@ models load, `gc.freeze()` keeps them out of full collections (shorter pauses, b
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
 import signal
 import tempfile
+from collections.abc import Iterator
 from typing import Any
 
-from .config import CONFIG_ENV, load_config
-from .readiness import READY_DIR_ENV, WORKERS_ENV
+from .config import load_config
+from .settings import MULTIPROC_ENV, WorkerSettings, scoped_env, serving_process
+from .target import find_vts, load_target, service_dir
 
-TARGET_ENV = "VTSSERVING_SERVE_TARGET"
-WORKDIR_ENV = "VTSSERVING_SERVE_WORKDIR"
-MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # set before any worker imports prometheus_client
+_keep_serving = contextlib.ExitStack()  # a spawned worker's serving_process(), open for its life
+
 
 def app_factory() -> Any:
-    """Build the app in a worker process from the target the parent put in the environment."""
-    from ..service import load
-    from .app import create_app
-
+    """Build the app in a spawned worker process from the settings `serve()` handed over."""
+    settings = WorkerSettings.from_env()
+    _keep_serving.enter_context(serving_process(settings))  # this process only; before the app import
     _setup_logging()
-    svc = load(os.environ[TARGET_ENV], os.environ.get(WORKDIR_ENV))
-    if svc.working_dir and os.path.isdir(svc.working_dir):
-        os.chdir(svc.working_dir)
-    return create_app(svc, load_config())
+    return _create_app(settings)
+
+
+def _create_app(settings: WorkerSettings, svc: Any = None) -> Any:
+    from .app import create_app
+    from .readiness import Readiness
+
+    svc = svc or load_target(settings.target, settings.working_dir)
+    return create_app(svc, settings.config, Readiness(settings.ready_dir, settings.workers))
 
 
 def serve(
@@ -72,23 +78,10 @@ def serve(
     """Check that the service imports, then run uvicorn with `workers` processes."""
     import uvicorn
 
-    from ..service import load
-
-    if config_path:
-        os.environ[CONFIG_ENV] = os.path.abspath(config_path)
-    config = load_config()
-    os.environ[TARGET_ENV] = target
-    os.environ[WORKDIR_ENV] = os.path.abspath(working_dir)
-    svc = load(target, working_dir)  # fails here, once, with a clear message
-    multiproc_dir = None
-    if workers > 1 and not os.environ.get(MULTIPROC_ENV):
-        multiproc_dir = tempfile.mkdtemp(prefix="vtsserving-metrics-")
-        os.environ[MULTIPROC_ENV] = multiproc_dir
-    ready_dir = None
-    if workers > 1:
-        ready_dir = tempfile.mkdtemp(prefix="vtsserving-ready-")
-        os.environ[READY_DIR_ENV] = ready_dir
-        os.environ[WORKERS_ENV] = str(workers)
+    working_dir = os.path.abspath(working_dir)
+    config = load_config(config_path)
+    svc = load_target(target, working_dir)  # fails here, once, with a clear message
+    vts = find_vts(target, working_dir)
     options: dict[str, Any] = {
         "host": host,
         "port": port,
@@ -101,25 +94,48 @@ def serve(
         "loop": "uvloop" if _has("uvloop") else "asyncio",
     }
     _setup_logging()
-    # uvicorn re-raises SIGTERM after a graceful shutdown; a no-op handler turns that into exit 0.
-    signal.signal(signal.SIGTERM, lambda *_: None)
-    try:
+    with _shared_dirs(workers) as (ready_dir, metrics_dir), _exit_zero_on_sigterm():
+        settings = WorkerSettings(
+            target=target, working_dir=working_dir, service_dir=service_dir(target, working_dir),
+            config=config, workers=workers, model_store=vts.path_of("models") if vts else None,
+            ready_dir=ready_dir, metrics_dir=metrics_dir,
+        )
         if workers > 1 or reload:
-            reload_dirs = [svc.working_dir] if reload and svc.working_dir else None
-            uvicorn.run(
-                "vtsserving.server.worker:app_factory", factory=True, workers=workers,
-                reload=reload, reload_dirs=reload_dirs, **options,
-            )
+            reload_dirs = [settings.service_dir] if reload else None
+            with scoped_env(settings.to_env()):
+                uvicorn.run(
+                    "vtsserving.server.worker:app_factory", factory=True, workers=workers,
+                    reload=reload, reload_dirs=reload_dirs, **options,
+                )
         else:
-            from .app import create_app
+            with serving_process(settings):
+                uvicorn.run(_create_app(settings, svc), **options)
 
-            if svc.working_dir and os.path.isdir(svc.working_dir):
-                os.chdir(svc.working_dir)
-            uvicorn.run(create_app(svc, config), **options)
+
+@contextlib.contextmanager
+def _shared_dirs(workers: int) -> Iterator[tuple[str | None, str | None]]:
+    """Temporary ready and metrics folders that several workers share; none for one worker."""
+    if workers <= 1:
+        yield None, None
+        return
+    ready_dir = tempfile.mkdtemp(prefix="vtsserving-ready-")
+    metrics_dir = os.environ.get(MULTIPROC_ENV) or tempfile.mkdtemp(prefix="vtsserving-metrics-")
+    try:
+        yield ready_dir, metrics_dir
     finally:
-        for folder in (multiproc_dir, ready_dir):
-            if folder:
-                shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(ready_dir, ignore_errors=True)
+        if metrics_dir != os.environ.get(MULTIPROC_ENV):
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _exit_zero_on_sigterm() -> Iterator[None]:
+    """uvicorn re-raises SIGTERM after a graceful shutdown; a no-op handler makes that exit 0."""
+    previous = signal.signal(signal.SIGTERM, lambda *_: None)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _has(module: str) -> bool:

@@ -1,6 +1,13 @@
-"""Services: runners plus typed HTTP APIs, and how to load one."""
+"""Services: runners plus typed HTTP APIs, their OpenAPI document, and importing one."""
 
-from .loader import default_target, load
+from .loader import ServiceImportError, import_service, importable_from, module_name_of
 from .service import InferenceAPI, Service
 
-__all__ = ["InferenceAPI", "Service", "default_target", "load"]
+__all__ = [
+    "InferenceAPI",
+    "Service",
+    "ServiceImportError",
+    "import_service",
+    "importable_from",
+    "module_name_of",
+]

@@ -1,98 +1,55 @@
-"""Find a `Service` from `module:attr`, a vts folder, or a vts tag in the local store."""
+"""Import a `Service` from `module[:attr]` in a folder, leaving `sys.path` as it was."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
-from pathlib import Path
+from collections.abc import Iterator
 
-import yaml
-
-from .. import home
-from ..exceptions import InvalidArgument, NotFound, VtsServingError
-from ..tag import Tag
+from ..exceptions import InvalidArgument, VtsServingError
 from .service import Service
-
-VTS_INFO_FILE = "vts.yaml"
-VTSFILE = "vtsfile.yaml"
-MLFLOW_PREFIX = "mlflow-model:"
 
 
 class ServiceImportError(InvalidArgument):
     """The service module could not be imported or has no such Service."""
 
 
-def load(target: str, working_dir: str | None = None) -> Service:
-    """The Service that `target` names: a vts folder, a vts tag, `module[:attr]`,
-    or `mlflow-model:TAG` (an imported MLflow model served at /invocations, no code)."""
-    base = Path(working_dir or os.getcwd()).resolve()
-    if target.startswith(MLFLOW_PREFIX):
-        from ..server.mlflow_scoring import mlflow_service
-
-        svc = mlflow_service(target[len(MLFLOW_PREFIX):])
-        svc.working_dir = str(base)
-        return svc
-    path = Path(target) if Path(target).is_absolute() else base / target
-    if path.is_dir() and (path / VTS_INFO_FILE).is_file():
-        return load_vts_dir(path)
-    vts_path = _vts_in_store(target)
-    if vts_path is not None:
-        return load_vts_dir(vts_path)
-    return import_service(target, str(base))
-
-
-def default_target(working_dir: str | None = None) -> str:
-    """The `service:` of ./vtsfile.yaml, for `vtsserving serve` without a target."""
-    vtsfile = Path(working_dir or os.getcwd()) / VTSFILE
-    if not vtsfile.is_file():
-        raise NotFound(f"no TARGET given and no {VTSFILE} in {vtsfile.parent}")
-    data = yaml.safe_load(vtsfile.read_text()) or {}
-    service = data.get("service") if isinstance(data, dict) else None
-    if not isinstance(service, str):
-        raise InvalidArgument(f"{vtsfile}: key 'service' must be a string like 'service:svc'")
-    return service
-
-
-def _vts_in_store(target: str) -> Path | None:
+@contextlib.contextmanager
+def importable_from(folder: str) -> Iterator[None]:
+    """Put `folder` first on sys.path inside the block (unless it is there already)."""
+    if folder in sys.path:
+        yield
+        return
+    sys.path.insert(0, folder)
     try:
-        tag = Tag.from_str(target)
-    except (VtsServingError, ValueError):
-        return None
-    from ..store import Store
-
-    store = Store(home.vts_dir(), "vts", VTS_INFO_FILE)
-    try:
-        if not store.list(tag.name):
-            return None
-        return Path(store.get(tag).path)
-    except NotFound:
-        return None
+        yield
+    finally:
+        with contextlib.suppress(ValueError):
+            sys.path.remove(folder)
 
 
-def load_vts_dir(path: Path) -> Service:
-    """Import the service of a built vts: its `src/` on sys.path, its `models/` as the store."""
-    info = yaml.safe_load((path / VTS_INFO_FILE).read_text()) or {}
-    import_str = info.get("service") if isinstance(info, dict) else None
-    if not isinstance(import_str, str):
-        raise InvalidArgument(f"{path / VTS_INFO_FILE}: key 'service' must be 'module:attr'")
-    os.environ[home.MODEL_STORE_ENV] = str(path / "models")
-    svc = import_service(import_str, str(path / "src"))
-    svc.vts_path = str(path)  # type: ignore[attr-defined]
-    return svc
+def module_name_of(import_str: str) -> str:
+    """`service:svc` -> `service`; `pkg/service.py:svc` -> `pkg.service`."""
+    module_name = import_str.partition(":")[0]
+    if module_name.endswith(".py"):
+        module_name = module_name[:-3].replace("/", ".").replace(os.sep, ".")
+    return module_name
 
 
 def import_service(import_str: str, working_dir: str) -> Service:
-    """Import `module[:attr]` with `working_dir` first on sys.path."""
-    module_name, _, attr = import_str.partition(":")
-    if module_name.endswith(".py"):
-        module_name = module_name[:-3].replace("/", ".").replace(os.sep, ".")
+    """Import `module[:attr]` from `working_dir`; without `attr`, the module's one Service.
+
+    `working_dir` is on sys.path only during the import. A server process that lets its service
+    import more modules later keeps the folder on sys.path itself.
+    """
+    module_name, attr = module_name_of(import_str), import_str.partition(":")[2]
     if not module_name:
         raise ServiceImportError(f"{import_str!r} is not a service import string like 'service:svc'")
-    if working_dir not in sys.path:
-        sys.path.insert(0, working_dir)
     try:
-        module = importlib.import_module(module_name)
+        with importable_from(working_dir):
+            module = importlib.import_module(module_name)
     except VtsServingError:
         raise
     except Exception as exc:

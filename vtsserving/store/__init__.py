@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._scan import cached_yaml, creation_time, folder_size, info_field, info_scalars
 from ._store import Store, StoreItem
 
 if TYPE_CHECKING:
     from .archive import export_archive, import_archive
 
-__all__ = ["Store", "StoreItem", "export_archive", "import_archive"]
+__all__ = [
+    "Store",
+    "StoreItem",
+    "cached_yaml",
+    "creation_time",
+    "export_archive",
+    "folder_size",
+    "import_archive",
+    "info_field",
+    "info_scalars",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -7,11 +7,16 @@ returns its pyfunc model and `get_runnable` the Runnable behind `get(tag).to_run
 from ._import import MLFLOW_MODEL_FOLDER, MODULE_NAME, get, import_model, load_model
 from ._runnable import get_runnable
 from ._schema import input_columns, input_tensor, mlflow_signature
-from ._service import service
+from ._scoring import MLflowScoringInput, MLflowScoringOutput, ScoringRequest
+from ._service import TARGET_PREFIX, service
 
 __all__ = [
     "MLFLOW_MODEL_FOLDER",
     "MODULE_NAME",
+    "TARGET_PREFIX",
+    "MLflowScoringInput",
+    "MLflowScoringOutput",
+    "ScoringRequest",
     "get",
     "get_runnable",
     "import_model",

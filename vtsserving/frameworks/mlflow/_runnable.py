@@ -6,9 +6,10 @@ pyfunc `predict`. For an sklearn model given input that already matches its sign
 unchanged at about 1 ms a call, so the flavor's own predict function is called directly: the
 same function on the same values. A plain sklearn estimator (not a pipeline or meta-estimator)
 fitted on exactly the signature's columns gets the numpy array itself, which sklearn converts
-the table to anyway; that skips building a DataFrame and sklearn's DataFrame checks (the
-"X does not have valid feature names" warning it then raises is silenced: the names were checked),
-and, once the array is checked to be finite, sklearn's own finiteness scan.
+the table to anyway; that skips building a DataFrame and sklearn's DataFrame checks, and, once
+the array is checked to be finite, sklearn's own finiteness scan. The array goes to a shallow
+copy of the estimator without `feature_names_in_` (the names were checked here), so sklearn has
+no "X does not have valid feature names" warning to raise and no warnings filter is touched.
 """
 
 from __future__ import annotations
@@ -106,7 +107,8 @@ def _direct_predict(pyfunc_model: Any, schema: Any) -> Callable[[Any], Any] | No
     if any(d is None for d in dtypes):
         return None
     names = list(schema.input_names())
-    array_dtype = dtypes[0] if len(set(dtypes)) == 1 and _takes_arrays(pyfunc_model, names) else None
+    estimator = _array_estimator(pyfunc_model, names) if len(set(dtypes)) == 1 else None
+    array_dtype = dtypes[0] if estimator is not None else None
 
     def direct(data: Any) -> Any:
         import numpy as np
@@ -117,7 +119,7 @@ def _direct_predict(pyfunc_model: Any, schema: Any) -> Callable[[Any], Any] | No
                 if data.dtype.kind == "f" and not np.isfinite(data).all():
                     return _NOT_DIRECT  # sklearn's own check names the bad value
                 with _assume_finite():
-                    return predict_fn(data)
+                    return estimator.predict(data)
         elif type(data) is pd.DataFrame and list(data.columns) == names and list(data.dtypes) == dtypes:
             return predict_fn(data)
         return _NOT_DIRECT
@@ -135,21 +137,23 @@ def _assume_finite() -> Any:
 _COMPOSITE_ATTRS = ("steps", "transformers", "estimator", "estimators", "base_estimator")
 
 
-def _takes_arrays(pyfunc_model: Any, names: list[str]) -> bool:
-    """True for a plain sklearn estimator fitted on exactly `names`, in order."""
-    import warnings
+def _array_estimator(pyfunc_model: Any, names: list[str]) -> Any:
+    """For a plain sklearn estimator fitted on exactly `names`, in order: a shallow copy of it
+    that takes arrays without a feature-names warning. None for anything else."""
+    import copy
 
     try:
         raw = pyfunc_model.get_raw_model()
     except Exception:  # noqa: BLE001 - no raw model: tables only
-        return False
+        return None
     if not type(raw).__module__.startswith("sklearn.") or any(hasattr(raw, a) for a in _COMPOSITE_ATTRS):
-        return False
+        return None
     fitted = getattr(raw, "feature_names_in_", None)
-    if fitted is None or [str(n) for n in fitted] != names:
-        return False
-    warnings.filterwarnings("ignore", message="X does not have valid feature names", category=UserWarning)
-    return True
+    if fitted is None or [str(n) for n in fitted] != names or not callable(getattr(raw, "predict", None)):
+        return None
+    nameless = copy.copy(raw)
+    del nameless.feature_names_in_
+    return nameless
 
 
 def _numpy_dtype(kind: Any) -> Any:

@@ -15,6 +15,26 @@ if TYPE_CHECKING:
     import mlflow.models
 
 
+# MLflow column types that numpy can hold directly.
+NUMPY_TYPES = {
+    "double": "float64", "float": "float32", "long": "int64", "integer": "int32", "boolean": "bool",
+}
+
+
+@dataclass(frozen=True)
+class ColumnsInput:
+    """A model that takes named columns: their names, MLflow types and which are required."""
+
+    names: list[str]
+    types: list[str]
+    required: list[str]
+
+    @property
+    def dtype(self) -> str | None:
+        """The numpy dtype every column shares, when they share one numpy can hold."""
+        return NUMPY_TYPES.get(self.types[0]) if len(set(self.types)) == 1 else None
+
+
 @dataclass(frozen=True)
 class TensorInput:
     """A model that takes one unnamed tensor: its numpy dtype and shape (-1 = any size)."""
@@ -46,14 +66,32 @@ def input_tensor(model: Model | Any) -> TensorInput | None:
     return tensor_of(signature.inputs if signature else None)
 
 
+def _names_columns(schema: Any) -> bool:
+    return schema is not None and not schema.is_tensor_spec() and schema.has_input_names()
+
+
 def columns_of(schema: Any) -> list[str] | None:
-    if schema is None or schema.is_tensor_spec() or not schema.has_input_names():
+    """The column names of a column-based schema, when every name is a string."""
+    if not _names_columns(schema):
         return None
     names = schema.input_names()
     return [str(n) for n in names] if all(isinstance(n, str) for n in names) else None
 
 
+def columns_input(schema: Any) -> ColumnsInput | None:
+    """Names, types and required columns of a column-based schema; None for any other."""
+    if not _names_columns(schema):
+        return None
+    names = [str(c.name) for c in schema.inputs]
+    return ColumnsInput(
+        names=names,
+        types=[str(getattr(c.type, "name", c.type)) for c in schema.inputs],
+        required=[n for n, c in zip(names, schema.inputs, strict=True) if getattr(c, "required", True)],
+    )
+
+
 def tensor_of(schema: Any) -> TensorInput | None:
+    """The dtype and shape of a schema made of one unnamed tensor; None for any other."""
     if schema is None or not schema.is_tensor_spec() or len(schema.inputs) != 1:
         return None
     spec = schema.inputs[0]

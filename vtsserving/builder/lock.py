@@ -39,15 +39,16 @@ def lock_key(input_text: str, constraints: list[str], find_links: list[str], whe
 
 
 def compile_lock(input_text: str, *, constraints: list[str], find_links: list[str], wheels: list[str],
-                 pip_args: str | None) -> tuple[str, bool]:
-    """The lock file's text for `input_text`, and whether it came from the cache."""
+                 pip_args: str | None) -> str:
+    """The lock file's text for `input_text`; the same inputs reuse the cached lock."""
     key = lock_key(input_text, constraints, find_links, wheels, pip_args)
     cached = cache_dir("locks") / f"{key}.txt"
     if cached.is_file():
-        return cached.read_text(), True
+        logger.debug("reusing the cached lock %s", cached)
+        return cached.read_text()
     text = _run_pip_compile(input_text, constraints, find_links, wheels, pip_args)
     write_atomic(cached, text.encode())
-    return text, False
+    return text
 
 
 def _run_pip_compile(input_text: str, constraints: list[str], find_links: list[str],

@@ -1,22 +1,23 @@
-"""Build vts bundles: `vtsserving.build(...)`, the vtsfile schema, and the vts store.
+"""Build vts bundles: `vtsserving.build(...)`, the vtsfile schema, the Python and conda envs.
 
-`vtsserving.build` is both this package and a function: the module is callable, so
-`vtsserving.build(service="service:svc", ...)` and `vtsserving.build(build_ctx=".")` both build.
+The built bundles and their store are `vtsserving.vts`; this package only writes new ones.
 """
 
 from __future__ import annotations
 
-import sys
-import types
 from pathlib import Path
 from typing import Any
 
-from ..tag import Tag
-from .builder import build_from_config
-from .config import VTSFILE, CondaOptions, PythonOptions, VtsfileConfig, load_vtsfile
-from .vts import VTS_YAML, Vts, VtsInfo, delete, export_vts, get, import_vts, list_vts, vts_store
-
-list = list_vts  # noqa: A001 - `vtsserving.build.list()` mirrors `vtsserving.models.list()`
+from ..vts import Vts
+from .config import (
+    VTSFILE,
+    CondaOptions,
+    PythonOptions,
+    VtsfileConfig,
+    load_vtsfile,
+    vtsfile_service,
+)
+from .pipeline import build_from_config
 
 
 def build(
@@ -34,7 +35,7 @@ def build(
     conda: dict[str, Any] | None = None,
     docker: dict[str, Any] | None = None,
 ) -> Vts:
-    """Build a vts into the local store and return it.
+    """`vtsserving.build(...)`: build a vts into the local store and return it.
 
     With `service` the options come from the arguments; without it from `vtsfile`
     (default `<build_ctx>/vtsfile.yaml`). Paths are relative to `build_ctx` (default: cwd).
@@ -51,32 +52,13 @@ def build(
     return build_from_config(config, ctx, version=version, source="vtsserving.build()")
 
 
-class _CallableModule(types.ModuleType):
-    """Lets `vtsserving.build(...)` call `build` while `vtsserving.build.Vts` stays a module attribute."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Vts:
-        return build(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
-
 __all__ = [
     "VTSFILE",
-    "VTS_YAML",
     "CondaOptions",
     "PythonOptions",
-    "Tag",
-    "Vts",
-    "VtsInfo",
     "VtsfileConfig",
     "build",
     "build_from_config",
-    "delete",
-    "export_vts",
-    "get",
-    "import_vts",
-    "list",
-    "list_vts",
     "load_vtsfile",
-    "vts_store",
+    "vtsfile_service",
 ]

@@ -10,7 +10,7 @@ import yaml
 from click.testing import CliRunner
 
 import vtsserving
-from vtsserving.build import lock as lock_module
+from vtsserving.builder import lock as lock_module
 from vtsserving.cli import cli
 from vtsserving.models import ModelContext
 
@@ -176,7 +176,7 @@ def test_seed_mlflow_requirements_via_env_var(make_ctx, tmp_path: Path, monkeypa
     )
     result = CliRunner().invoke(cli, ["build", str(ctx)])
     assert result.exit_code == 0, result.output
-    vts = vtsserving.build.get(result.output.strip().splitlines()[-1])
+    vts = vtsserving.vts.get(result.output.strip().splitlines()[-1])
     lines = _reqs(vts)
     assert any(ln.startswith("mlflow") for ln in lines) and "scikit-learn" in lines
     assert Path(vts.path, "models/my_mlflow_model/latest").is_file()

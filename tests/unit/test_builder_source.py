@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from vtsserving.build.source import copy_source, iter_source_files
+from vtsserving.builder.source import copy_source, iter_source_files
 
 
 def _tree(root: Path, files: list[str]) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from vtsserving.build.requirements import (
+from vtsserving.builder.requirements import (
     Requirements,
     local_version_pins,
     merge_model_requirements,
@@ -59,7 +59,7 @@ def test_local_version_pins() -> None:
 
 
 def test_full_mlflow_becomes_skinny_with_the_same_pin_and_marker() -> None:
-    from vtsserving.build.requirements import use_mlflow_skinny
+    from vtsserving.builder.requirements import use_mlflow_skinny
 
     lines = ["mlflow==3.17.2", "MLflow[extras]>=2.9; python_version >= '3.10'", "scikit-learn==1.9.1"]
     assert use_mlflow_skinny(lines) == [
@@ -70,8 +70,8 @@ def test_full_mlflow_becomes_skinny_with_the_same_pin_and_marker() -> None:
 
 
 def test_mlflow_skinny_false_keeps_the_full_package(tmp_path) -> None:
-    from vtsserving.build.config import PythonOptions
-    from vtsserving.build.python_env import plan_python
+    from vtsserving.builder.config import PythonOptions
+    from vtsserving.builder.python_env import plan_python
 
     keep = plan_python(PythonOptions(packages=["mlflow==3.17.2"], mlflow_skinny=False), [],
                        conda_used=False, python_version="3.11")
@@ -84,8 +84,8 @@ def test_mlflow_skinny_false_keeps_the_full_package(tmp_path) -> None:
 def test_skinny_swap_keeps_skops_for_a_skops_saved_sklearn_model() -> None:
     from types import SimpleNamespace
 
-    from vtsserving.build.config import PythonOptions
-    from vtsserving.build.python_env import plan_python
+    from vtsserving.builder.config import PythonOptions
+    from vtsserving.builder.python_env import plan_python
 
     flavors = {"python_function": {}, "sklearn": {"serialization_format": "skops"}}
     model = SimpleNamespace(info=SimpleNamespace(options={"flavors": flavors}))

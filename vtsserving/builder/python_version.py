@@ -5,18 +5,15 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import yaml
 
 from ..exceptions import BuildError, ConfigError
+from ..frameworks.mlflow import MLFLOW_MODEL_FOLDER
+from ..models import Model
 from .conda_env import python_version_of
 
-if TYPE_CHECKING:
-    from ..models import Model
-
 SUPPORTED = ("3.10", "3.11", "3.12", "3.13")
-MLFLOW_FOLDER = "mlflow_model"  # vtsserving.mlflow.MLFLOW_MODEL_FOLDER, without importing mlflow
 _VERSION = re.compile(r"^(\d+)\.(\d+)(\.\d+)?$")
 
 
@@ -32,7 +29,7 @@ def x_y(version: str, where: str) -> str:
 
 
 def mlflow_model_dir(model: Model) -> Path | None:
-    folder = Path(model.path) / MLFLOW_FOLDER
+    folder = Path(model.path) / MLFLOW_MODEL_FOLDER
     return folder if folder.is_dir() else None
 
 

@@ -48,18 +48,18 @@ def test_list_get_delete(two_vts: list[str]) -> None:
     assert "Aborted" in CliRunner().invoke(cli, ["delete", "iris_svc:v1"], input="n\n").output
     assert run("delete", "iris_svc:v1", "-y").strip() == "Deleted vts iris_svc:v1"
     assert not Path(path).exists()
-    assert str(vtsserving.build.get("iris_svc:latest").tag) == "iris_svc:v2"
+    assert str(vtsserving.vts.get("iris_svc:latest").tag) == "iris_svc:v2"
 
 
 def test_export_import_round_trip(two_vts: list[str], tmp_path: Path) -> None:
     out = run("export", "iris_svc:v1", str(tmp_path)).strip()
     archive = tmp_path / "iris_svc-v1.tar.gz"
     assert str(archive) in out and archive.is_file()
-    original = Path(vtsserving.build.get("iris_svc:v1").path)
+    original = Path(vtsserving.vts.get("iris_svc:v1").path)
     files = sorted(p.relative_to(original).as_posix() for p in original.rglob("*") if p.is_file())
     run("delete", "iris_svc:v1", "-y")
     assert run("import", str(archive)).strip() == "Imported vts iris_svc:v1"
-    back = Path(vtsserving.build.get("iris_svc:v1").path)
+    back = Path(vtsserving.vts.get("iris_svc:v1").path)
     assert sorted(p.relative_to(back).as_posix() for p in back.rglob("*") if p.is_file()) == files
     assert "already exists" in run("import", str(archive), ok=False)
     run("import", str(archive), "--overwrite")
@@ -100,7 +100,7 @@ def test_import_refuses_unsafe_archives(archive: bytes, tmp_path: Path, vts_home
     out = run("import", str(path), ok=False)
     assert out.startswith("Error: ") and len(out.strip().splitlines()) == 1
     assert not (tmp_path / "escape.txt").exists()
-    assert vtsserving.build.list() == []
+    assert vtsserving.vts.list() == []
 
 
 def _free_port() -> int:
@@ -137,4 +137,4 @@ def test_export_import_s3(two_vts: list[str], s3_server: str) -> None:
     assert keys == ["bundles/iris_svc-v2.tar.gz"]
     run("delete", "iris_svc:v2", "-y")
     assert run("import", "s3://vts-bucket/bundles/iris_svc-v2.tar.gz").strip() == "Imported vts iris_svc:v2"
-    assert Path(vtsserving.build.get("iris_svc:v2").path, "vts.yaml").is_file()
+    assert Path(vtsserving.vts.get("iris_svc:v2").path, "vts.yaml").is_file()

@@ -1,6 +1,6 @@
-"""MLflow-compatible scoring for an imported MLflow model, with no service code.
+"""MLflow's scoring protocol: the `/invocations` request and response bodies as IO descriptors.
 
-`vtsserving serve mlflow-model:TAG` (or `mlflow_service(TAG)` in a service file) serves
+`vtsserving serve mlflow-model:TAG` (or `vtsserving.mlflow.service(TAG)` in a service file) serves
 `POST /invocations` as `mlflow models serve` does: JSON with `dataframe_split`,
 `dataframe_records`, `instances` or `inputs` (plus optional `params`), or a CSV body; the answer
 is `{"predictions": ...}`. The model's MLflow signature gives the OpenAPI schema and checks
@@ -11,20 +11,16 @@ them cheaply; the runner gives them the signature's column names.
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
-from ..exceptions import BadInput
-from ..io.base import IODescriptor, dump_json, load_json
+from ...exceptions import BadInput
+from ...io.base import IODescriptor, dump_json, load_json
+from ._schema import NUMPY_TYPES, columns_input, tensor_of
 
-PREFIX = "mlflow-model:"
 _FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
 _JSON_TYPES = {
     "double": "number", "float": "number", "long": "integer", "integer": "integer",
     "boolean": "boolean", "string": "string", "binary": "string", "datetime": "string",
-}
-_NUMPY_TYPES = {
-    "double": "float64", "float": "float32", "long": "int64", "integer": "int32", "boolean": "bool",
 }
 
 
@@ -37,17 +33,6 @@ class ScoringRequest:
         self.data, self.params = data, params
 
 
-class _Columns:
-    """Column names, types and required flags from a column-based MLflow schema."""
-
-    def __init__(self, schema: Any) -> None:
-        self.names = [str(c.name) for c in schema.inputs]
-        self.types = [str(getattr(c.type, "name", c.type)) for c in schema.inputs]
-        self.required = [n for n, c in zip(self.names, schema.inputs, strict=True) if getattr(c, "required", True)]
-        uniform = set(self.types)
-        self.dtype = _NUMPY_TYPES.get(self.types[0]) if len(uniform) == 1 else None
-
-
 class MLflowScoringInput(IODescriptor):
     """The `/invocations` request body, checked against the model's MLflow signature."""
 
@@ -55,10 +40,8 @@ class MLflowScoringInput(IODescriptor):
 
     def __init__(self, signature: Any = None) -> None:
         schema = signature.inputs if signature is not None else None
-        self.columns = _Columns(schema) if schema is not None and not schema.is_tensor_spec() and schema.has_input_names() else None
-        tensor = schema.inputs[0] if schema is not None and schema.is_tensor_spec() and len(schema.inputs) == 1 else None
-        self.tensor_dtype = str(tensor.type) if tensor is not None else None
-        self.tensor_shape = tuple(int(d) for d in tensor.shape) if tensor is not None else None
+        self.columns = columns_input(schema)
+        self.tensor = tensor_of(schema)
         super().__init__()
 
     def parse(self, body: bytes, content_type: str) -> ScoringRequest:
@@ -151,13 +134,13 @@ class MLflowScoringInput(IODescriptor):
             raise BadInput(f"expected a list of rows of {len(self.columns.names)} values, or an object of columns")
         if isinstance(value, dict):
             return value  # named tensors: the model takes the dict as is
-        if self.tensor_dtype is None:
+        if self.tensor is None:
             return value
         try:
-            array = np.asarray(value, dtype=self.tensor_dtype)
+            array = np.asarray(value, dtype=self.tensor.dtype)
         except (ValueError, TypeError, OverflowError) as exc:
-            raise BadInput(f"input cannot be read as a tensor of {self.tensor_dtype}: {exc}") from None
-        shape = self.tensor_shape or ()
+            raise BadInput(f"input cannot be read as a tensor of {self.tensor.dtype}: {exc}") from None
+        shape = self.tensor.shape
         if array.ndim != len(shape) or any(e not in (-1, s) for s, e in zip(array.shape, shape, strict=False)):
             raise BadInput(f"tensor has shape {list(array.shape)}; the model signature expects {list(shape)} (-1: any)")
         return array
@@ -191,9 +174,9 @@ class MLflowScoringInput(IODescriptor):
         if frame.empty:
             raise BadInput("the input has no rows")
         for name, kind in zip(cols.names, cols.types, strict=True):
-            if name in frame.columns and kind in _NUMPY_TYPES:
+            if name in frame.columns and kind in NUMPY_TYPES:
                 try:
-                    frame[name] = frame[name].astype(_NUMPY_TYPES[kind])
+                    frame[name] = frame[name].astype(NUMPY_TYPES[kind])
                 except (ValueError, TypeError, OverflowError):
                     raise BadInput(f"column {name!r} must hold {kind} values") from None
                 if name in cols.required and frame[name].isna().any():
@@ -245,27 +228,3 @@ class MLflowScoringOutput(IODescriptor):
 
     def parse(self, body: bytes, content_type: str) -> Any:
         return load_json(body)
-
-
-def mlflow_service(tag: str, name: str | None = None) -> Any:
-    """A Service serving the imported MLflow model `tag` at `POST /invocations`."""
-    import vtsserving.mlflow as vts_mlflow
-
-    from ..service import Service
-
-    model = vts_mlflow.get(tag)
-    runner = model.to_runner()
-    svc = Service(name or model.tag.name, runners=[runner])
-    takes_params = "params" in inspect.signature(runner.runnable_class.predict).parameters
-
-    @svc.api(input=MLflowScoringInput(vts_mlflow.mlflow_signature(model)), output=MLflowScoringOutput(), route="/invocations")
-    async def invocations(request: ScoringRequest) -> Any:
-        """Score input the way `mlflow models serve` does (dataframe_split, dataframe_records, instances, inputs)."""
-        if request.params is None:
-            return await runner.predict.async_run(request.data)
-        if not takes_params:
-            raise BadInput("this model's runner does not take 'params'")
-        return await runner.predict.async_run(request.data, params=request.params)
-
-    svc.import_str = f"{PREFIX}{model.tag}"
-    return svc

@@ -9,7 +9,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .._info import Labels
-from ..containerize.options import DockerOptions
+from .._validation import validation_message
+from ..containerize import DockerOptions
 from ..exceptions import ConfigError, NotFound
 from ._paths import check_file, expand_path
 
@@ -91,12 +92,7 @@ class VtsfileConfig(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            err = exc.errors()[0]
-            key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-            msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-            if err["type"] == "missing":
-                msg = "required key is missing"
-            raise ConfigError(f"{source}: {key}: {msg}") from None
+            raise ConfigError(f"{source}: {validation_message(exc)}") from None
 
     def resolved(self, build_ctx: Path, source: str = "vtsfile") -> VtsfileConfig:
         """A copy with every path expanded (`$VAR`, `~`, relative to `build_ctx`) and checked."""
@@ -154,3 +150,18 @@ def load_vtsfile(path: str | Path, build_ctx: Path) -> VtsfileConfig:
         where = f" (line {mark.line + 1})" if mark else ""
         raise ConfigError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
     return VtsfileConfig.from_dict(data, str(path)).resolved(build_ctx, str(path))
+
+
+def vtsfile_service(folder: str | Path) -> str:
+    """The `service:` of `<folder>/vtsfile.yaml`, for `vtsserving serve` without a target."""
+    vtsfile = Path(folder) / VTSFILE
+    if not vtsfile.is_file():
+        raise NotFound(f"no TARGET given and no {VTSFILE} in {vtsfile.parent}")
+    try:
+        data = yaml.safe_load(vtsfile.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{vtsfile}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    service = data.get("service") if isinstance(data, dict) else None
+    if not isinstance(service, str):
+        raise ConfigError(f"{vtsfile}: key 'service' must be a string like 'service:svc'")
+    return service

@@ -1,4 +1,4 @@
-"""Loading a Service from `module:attr`, a vts folder, a vts tag; and its OpenAPI document."""
+"""Loading a Service from `module:attr`, a vts folder or a vts tag, with no lasting side effects."""
 
 from __future__ import annotations
 
@@ -9,17 +9,19 @@ import uuid
 import pytest
 
 import vtsserving
+from vtsserving.builder import vtsfile_service
 from vtsserving.exceptions import InvalidArgument, NotFound
+from vtsserving.home import models_dir
 from vtsserving.io import JSON, NumpyNdarray, Text
-from vtsserving.service import default_target, load
-from vtsserving.store import Store
+from vtsserving.server.target import load_target as load
+from vtsserving.vts import vts_store
 
 SERVICE_CODE = """
-import os
 import vtsserving
+from vtsserving.home import models_dir
 from vtsserving.io import Text
 
-MODEL_STORE = os.environ.get("VTSSERVING_MODEL_STORE")
+MODEL_STORE = str(models_dir())
 svc = vtsserving.Service("{name}")
 
 @svc.api(input=Text(), output=Text())
@@ -42,9 +44,11 @@ def _module(tmp_path, code=SERVICE_CODE, name="demo"):
 
 def test_module_attr_and_module_alone(tmp_path):
     mod = _module(tmp_path)
+    path_before = list(sys.path)
     svc = load(f"{mod}:svc", str(tmp_path))
     assert svc.name == "demo" and list(svc.apis) == ["echo"]
     assert svc.import_str == f"{mod}:svc" and svc.working_dir == str(tmp_path)
+    assert sys.path == path_before  # the folder was on sys.path for the import only
     again = load(mod, str(tmp_path))
     assert again is svc and again.import_str == f"{mod}:svc"
 
@@ -59,40 +63,42 @@ def test_import_error_keeps_the_original_message(tmp_path):
         load("no_such_module_xyz:svc", str(tmp_path))
 
 
-def _write_vts(root, name="demo"):
+def _write_vts(root, name="demo", version="v1"):
     mod = f"svc_{uuid.uuid4().hex[:8]}"
     (root / "src").mkdir(parents=True)
     (root / "models").mkdir()
     (root / "src" / f"{mod}.py").write_text(SERVICE_CODE.format(name=name))
-    (root / "vts.yaml").write_text(f'service: "{mod}:svc"\nname: {name}\n')
+    (root / "vts.yaml").write_text(f'service: "{mod}:svc"\nname: {name}\nversion: {version}\n')
     return mod
 
 
-def test_vts_folder_puts_src_on_path_and_models_as_store(tmp_path):
+def test_vts_folder_imports_with_its_models_as_the_store_and_leaves_no_trace(tmp_path):
     vts = tmp_path / "my_vts"
     mod = _write_vts(vts)
+    store_before, path_before, env_before = models_dir(), list(sys.path), dict(os.environ)
     svc = load(str(vts))
     assert svc.import_str == f"{mod}:svc"
     assert svc.working_dir == str(vts / "src")
-    assert str(vts / "models") == sys.modules[mod].MODEL_STORE
-    assert os.environ["VTSSERVING_MODEL_STORE"] == str(vts / "models")
+    assert str(vts / "models") == sys.modules[mod].MODEL_STORE  # what the service saw on import
+    # ... and nothing in the rest of the process changed
+    assert models_dir() == store_before and sys.path == path_before and dict(os.environ) == env_before
+    assert vtsserving.models.list() == []
 
 
 def test_vts_tag_in_the_store(tmp_path):
-    store = Store(vtsserving.home.vts_dir(), "vts", "vts.yaml")
-    with store.create("iris_svc") as (tag, tmpdir):
-        _write_vts(tmpdir, name="iris_svc")
+    with vts_store().create("iris_svc") as (tag, tmpdir):
+        _write_vts(tmpdir, name="iris_svc", version=tag.version)
     svc = load("iris_svc:latest", str(tmp_path))
     assert svc.name == "iris_svc"
-    assert svc.working_dir == os.path.join(str(store.get(tag).path), "src")
+    assert svc.working_dir == os.path.join(str(vts_store().get(tag).path), "src")
     assert load(str(tag), str(tmp_path)).name == "iris_svc"
 
 
-def test_default_target_reads_vtsfile(tmp_path):
+def test_vtsfile_service_reads_vtsfile(tmp_path):
     with pytest.raises(NotFound, match="vtsfile.yaml"):
-        default_target(str(tmp_path))
+        vtsfile_service(str(tmp_path))
     (tmp_path / "vtsfile.yaml").write_text('service: "service:svc"\n')
-    assert default_target(str(tmp_path)) == "service:svc"
+    assert vtsfile_service(str(tmp_path)) == "service:svc"
 
 
 def test_openapi_document():

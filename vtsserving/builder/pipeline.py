@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import shutil
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
+from ..containerize import CUSTOM_TEMPLATE, SETUP_SCRIPT, check_variant, write_docker_files
 from ..exceptions import ConfigError, NotFound
 from ..home import vtsserving_home
+from ..models import MODEL_YAML, Model
+from ..service import Service, import_service, module_name_of
 from ..tag import Tag, validate_part
+from ..vts import VTS_YAML, Vts, VtsApiInfo, VtsInfo, VtsModelInfo, VtsRunnerInfo, get, vts_store
 from ._cache import cache_root
 from .conda_env import environment, write_conda_env
 from .config import VtsfileConfig
@@ -22,58 +25,46 @@ from .python_env import plan_python, write_python_env
 from .python_version import resolve_python_version
 from .requirements import check_packages
 from .source import copy_source
-from .vts import Vts, VtsApiInfo, VtsInfo, VtsModelInfo, VtsRunnerInfo, get, vts_store
 from .wheel import vtsserving_wheel
-
-if TYPE_CHECKING:
-    from ..models import Model
-    from ..service import Service
 
 logger = logging.getLogger("vtsserving.build")
 
 Progress = Callable[[str], None]
 
 
-def _no_progress(step: str) -> None:
+def _log_step(step: str) -> None:
     logger.info(step)
 
 
 def check_conflicts(config: VtsfileConfig, source: str) -> None:
     """Options that cannot go together: one line naming both."""
-    if config.conda.used and config.docker.cuda_version:
-        raise ConfigError(f"{source}: conda and docker.cuda_version cannot be used together;"
-                          " use the conda environment's cudatoolkit or drop conda")
+    try:
+        check_variant(config.docker, conda=config.conda.used)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
     check_packages(config.python.packages, source)
     if config.name:
         validate_part(config.name.lower(), f"{source}: name")
 
 
-@contextlib.contextmanager
-def _import_scope(build_ctx: Path, module_name: str) -> Iterator[None]:
-    """Import the service afresh from `build_ctx`; leave sys.path as it was afterwards."""
-    old_path = list(sys.path)
+def _forget_modules(build_ctx: Path, module_name: str) -> None:
+    """Drop the service's modules (and any imported from `build_ctx`) so it imports afresh."""
     for name, module in list(sys.modules.items()):
         file = str(getattr(module, "__file__", "") or "")
         if name == module_name or name.startswith(module_name + ".") or file.startswith(f"{build_ctx}/"):
             del sys.modules[name]
-    try:
-        yield
-    finally:
-        sys.path[:] = old_path
 
 
 def load_service(target: str, build_ctx: Path) -> Service:
-    from ..service import load
-
-    module_name = target.partition(":")[0].removesuffix(".py").replace("/", ".")
-    with _import_scope(build_ctx, module_name):
-        return load(target, working_dir=str(build_ctx))
+    """Import the service named by the vtsfile, afresh, from the build context."""
+    _forget_modules(build_ctx, module_name_of(target))
+    return import_service(target, str(build_ctx))
 
 
 def _checked_models(svc: Service) -> list[Model]:
     models = list(svc.models)
     for model in models:
-        if not (Path(model.path) / "model.yaml").is_file():
+        if not (Path(model.path) / MODEL_YAML).is_file():
             raise NotFound(f"model {model.tag} used by service {svc.name!r} is no longer in the store")
     return models
 
@@ -111,8 +102,6 @@ def _copy_models(models: list[Model], dest: Path) -> None:
 
 def _docker_record(docker: Any) -> dict[str, Any]:
     """Docker options as resolved; user files point at their copies inside the vts."""
-    from ..containerize.dockerfile import CUSTOM_TEMPLATE, SETUP_SCRIPT
-
     data = docker.model_dump(mode="json")
     if data.get("setup_script"):
         data["setup_script"] = SETUP_SCRIPT
@@ -131,11 +120,9 @@ def build_from_config(
     *,
     version: str | None = None,
     source: str = "vtsfile",
-    progress: Progress = _no_progress,
+    progress: Progress = _log_step,
 ) -> Vts:
     """Build `config` (already resolved against `build_ctx`) into a new vts in the store."""
-    from ..containerize.dockerfile import write_docker_files
-
     build_ctx = Path(build_ctx).resolve()
     check_conflicts(config, source)
     progress(f"Loading service {config.service}")
@@ -162,6 +149,6 @@ def build_from_config(
         (tmp / "README.md").write_text(_readme(config, tag.name))
         (tmp / "apis").mkdir()
         (tmp / "apis" / "openapi.yaml").write_text(yaml.safe_dump(svc.openapi_spec(), sort_keys=False))
-        (tmp / "vts.yaml").write_text(info.to_yaml())
+        (tmp / VTS_YAML).write_text(info.to_yaml())
         write_docker_files(tmp, docker, python_version=python_version, conda=config.conda.used)
     return get(tag)

@@ -6,10 +6,11 @@ import importlib.metadata
 import logging
 import platform
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..models import Model
 from .config import PythonOptions
 from .lock import compile_lock
 from .python_version import mlflow_model_dir
@@ -22,9 +23,6 @@ from .requirements import (
     warn_local_versions,
 )
 from .wheel_tags import check_wheel_fits
-
-if TYPE_CHECKING:
-    from ..models import Model
 
 logger = logging.getLogger("vtsserving.build")
 
@@ -45,8 +43,6 @@ class PythonPlan:
     pip_args: str | None
     wheels: list[str]
     lock_text: str | None = None
-    lock_cached: bool = False
-    local_pins: list[str] = field(default_factory=list)
 
     def requirements_text(self) -> str:
         lines = [_HEADER.format(source=self.source).rstrip()] + self.index_lines + self.requirements.options
@@ -130,7 +126,7 @@ def plan_python(opts: PythonOptions, models: list[Model], *, conda_used: bool,
     for wheel in opts.wheels:
         check_wheel_fits(wheel, python_version)
     plan = PythonPlan(source, reqs, index_lines, opts.pip_args, list(opts.wheels))
-    plan.local_pins = warn_local_versions(reqs.lines + reqs.constraints, opts.wheels)
+    warn_local_versions(reqs.lines + reqs.constraints, opts.wheels)
     if opts.lock_packages:
         _lock(plan, opts, python_version)
     return plan
@@ -141,7 +137,7 @@ def _lock(plan: PythonPlan, opts: PythonOptions, python_version: str) -> None:
     lines = list(plan.index_lines) + plan.requirements.options + plan.requirements.lines
     lines += [r for r in vtsserving_requirements() if r not in lines]
     local = [f for f in opts.find_links if "://" not in f]
-    plan.lock_text, plan.lock_cached = compile_lock(
+    plan.lock_text = compile_lock(
         "\n".join(lines) + "\n", constraints=plan.requirements.constraints, find_links=local,
         wheels=opts.wheels, pip_args=opts.pip_args,
     )

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from vtsserving.build import wheel as wheel_module
-from vtsserving.build.python_version import x_y
+from vtsserving.builder import wheel as wheel_module
+from vtsserving.builder.python_version import x_y
 from vtsserving.exceptions import ConfigError
 
 
@@ -22,7 +22,7 @@ def test_wheel_is_built_once_and_reused(tmp_path: Path, monkeypatch: pytest.Monk
     first = wheel_module.vtsserving_wheel()
     with zipfile.ZipFile(first) as zf:
         names = zf.namelist()
-    assert "vtsserving/build/wheel.py" in names
+    assert "vtsserving/builder/wheel.py" in names
     assert any(n.startswith("vtsserving/_templates/") for n in names)
     assert not any("__pycache__" in n for n in names)
 

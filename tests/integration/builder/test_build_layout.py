@@ -45,7 +45,7 @@ def test_build_writes_the_vts_layout(make_ctx, iris_model, vts_home: Path) -> No
     )
     tag = _build(ctx)
     assert tag.startswith("iris_svc:")
-    vts = vtsserving.build.get(tag)
+    vts = vtsserving.vts.get(tag)
     root = Path(vts.path)
     assert root.parent.parent == vts_home / "vts"
 
@@ -94,9 +94,9 @@ def test_each_build_is_a_new_version_and_version_option(make_ctx) -> None:
     first, second = _build(ctx), _build(ctx)
     assert first != second
     assert _build(ctx, "--version", "1.0.0") == "iris_svc:1.0.0"
-    tags = [str(v.tag) for v in vtsserving.build.list("iris_svc")]
+    tags = [str(v.tag) for v in vtsserving.vts.list("iris_svc")]
     assert tags == [first, second, "iris_svc:1.0.0"]
-    assert str(vtsserving.build.get("iris_svc:latest").tag) == "iris_svc:1.0.0"
+    assert str(vtsserving.vts.get("iris_svc:latest").tag) == "iris_svc:1.0.0"
 
 
 def test_build_json_output_and_vtsfile_option(make_ctx, tmp_path: Path) -> None:
@@ -118,7 +118,7 @@ def test_python_api_module_is_callable(make_ctx, iris_model) -> None:
     assert sorted(p.name for p in Path(vts.path, "src").iterdir()) == ["service.py"]
     from_file = vtsserving.build(build_ctx=ctx)
     assert from_file.tag.name == "iris_svc" and from_file.tag != vts.tag
-    assert vtsserving.build.Vts is type(vts)
+    assert vtsserving.vts.Vts is type(vts)
 
 
 def test_home_inside_build_context_is_not_copied(make_ctx, monkeypatch: pytest.MonkeyPatch, iris_model) -> None:

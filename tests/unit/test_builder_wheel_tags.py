@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vtsserving.build.wheel_tags import check_wheel_fits
+from vtsserving.builder.wheel_tags import check_wheel_fits
 from vtsserving.exceptions import ConfigError
 
 

@@ -1,8 +1,7 @@
-"""`Vts`: one stored bundle and its `vts.yaml`; list/get/delete/export/import over the vts store."""
+"""`Vts`: one built bundle and its `vts.yaml` (on-disk format: tests pin it)."""
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -10,10 +9,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from .._info import Labels, StoredFolder, read_info, validate_info
+from .._info import Labels, StoredFolder, load_info
 from .._version import __version__
-from ..home import vts_dir
-from ..store import Store
 from ..tag import Tag
 
 VTS_YAML = "vts.yaml"
@@ -76,7 +73,7 @@ class VtsInfo(BaseModel):
 
     @classmethod
     def from_file(cls, path: Path) -> VtsInfo:
-        return read_info(cls, path, "vts")
+        return load_info(cls, path, "vts")
 
 
 class Vts(StoredFolder):
@@ -90,56 +87,8 @@ class Vts(StoredFolder):
         path = Path(path)
         return cls(path, VtsInfo.from_file(path / VTS_YAML))
 
-    @property
-    def doc(self) -> str:
-        readme = self._path / "README.md"
-        return readme.read_text() if readme.is_file() else ""
-
     def to_dict(self) -> dict[str, Any]:
         data = self.info.model_dump(mode="json")
         data["tag"] = str(self.tag)
         data["path"] = self.path
         return data
-
-
-def vts_store(root: Path | None = None) -> Store:
-    """The vts store under `$VTSSERVING_HOME/vts` (read afresh each call)."""
-    return Store(root or vts_dir(), "vts", VTS_YAML)
-
-
-def list_vts(name: str | None = None) -> list[Vts]:
-    """Every vts in the store, or every version of `name`, oldest first."""
-    return [Vts.from_path(item.path) for item in vts_store().list(name)]
-
-
-def get(tag: str | Tag) -> Vts:
-    """The vts for `name`, `name:latest`, `name:version` or a unique version prefix."""
-    return Vts.from_path(vts_store().get(tag).path)
-
-
-def delete(tag: str | Tag) -> Tag:
-    """Delete one vts version; returns the resolved tag."""
-    return vts_store().delete(tag).tag
-
-
-def export_vts(tag: str | Tag, dest: str | None = None, *,
-               storage_options: dict[str, Any] | None = None) -> str:
-    """Write the vts as a `.tar.gz` to a file, folder or URL (`s3://...`; default: cwd)."""
-    from ..store.archive import export_archive
-
-    item = vts_store().get(tag)
-    return export_archive(item.path, dest or os.getcwd(), storage_options=storage_options)
-
-
-def _validate_info(data: Any, where: str) -> Tag:
-    return validate_info(VtsInfo, data, where).tag
-
-
-def import_vts(src: str, *, overwrite: bool = False,
-               storage_options: dict[str, Any] | None = None) -> Vts:
-    """Import an archive written by `export_vts` into the store; an existing version is a Conflict."""
-    from ..store.archive import import_archive
-
-    item = import_archive(vts_store(), os.fspath(src), overwrite=overwrite, validate=_validate_info,
-                          storage_options=storage_options)
-    return Vts.from_path(item.path)

@@ -14,8 +14,8 @@ import yaml
 from click.testing import CliRunner
 
 import vtsserving
-from vtsserving.build import conda_env
-from vtsserving.build._cache import cache_dir, hash_of
+from vtsserving.builder import conda_env
+from vtsserving.builder._cache import cache_dir, hash_of
 from vtsserving.cli import cli
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "conda"
@@ -52,7 +52,7 @@ def test_conda_lock_from_cache_is_rendered(make_ctx, tmp_path: Path, monkeypatch
     monkeypatch.setenv("VTSSERVING_CACHE_DIR", str(tmp_path / "cache"))
     ctx = _conda_ctx(make_ctx, lock_packages=True)
     # The environment.yml the build will lock, so the fixture lock lands under its cache key.
-    env_text = yaml.safe_dump(conda_env.environment(vtsserving.build.CondaOptions(
+    env_text = yaml.safe_dump(conda_env.environment(vtsserving.builder.CondaOptions(
         environment_yml=str(ctx / "env/conda.yaml")), "3.11"), sort_keys=False)
     key = hash_of({"env": env_text, "platform": conda_env.PLATFORM})
     shutil.copy(FIXTURES / "conda-lock.yml", cache_dir("conda-locks") / f"{key}.yml")
