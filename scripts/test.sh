@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run the whole test suite: create or update .venv, install, lint, build the docs, run pytest.
+# Run the whole test suite: create or update .venv, install, lint (ruff, import layers), build the
+# docs, run pytest.
 #
 #   scripts/test.sh                 # everything
 #   scripts/test.sh tests/unit -x   # arguments go to pytest
@@ -16,6 +17,9 @@ export PATH="$PWD/.venv/bin:$PATH"
 
 echo "[test] ruff check"
 ruff check .
+
+echo "[test] lint-imports (every import points down the stack: docs/concepts/architecture.md)"
+lint-imports --no-logo
 
 if [ -f mkdocs.yml ]; then
   echo "[test] mkdocs build --strict"

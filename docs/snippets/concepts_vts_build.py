@@ -35,6 +35,11 @@ vts = vtsserving.build(
 print(vts.tag)
 # --8<-- [end:build]
 
+# --8<-- [start:store]
+assert vtsserving.vts.get("iris_classifier:latest") == vts
+assert vtsserving.vts.list("iris_classifier")[-1].tag == vts.tag
+# --8<-- [end:store]
+
 built = Path(vts.path)
 assert (built / "vts.yaml").is_file()
 assert any((built / "models" / "iris_clf").iterdir())

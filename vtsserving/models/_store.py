@@ -6,18 +6,13 @@ import contextlib
 import logging
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from ..exceptions import InvalidArgument, VtsServingError
-from ..home import models_dir
-from ..store import Store, StoreItem, cached_yaml, folder_size, info_scalars
 from ..tag import Tag
+from ._index import model_store
 from .model import (
     CUSTOM_OBJECTS_FILE,
-    MODEL_YAML,
     Model,
     ModelContext,
     ModelInfo,
@@ -25,11 +20,6 @@ from .model import (
 )
 
 _log = logging.getLogger(__name__)
-
-
-def model_store(root: Path | None = None) -> Store:
-    """The model store under `$VTSSERVING_HOME/models` (read afresh each call)."""
-    return Store(root or models_dir(), "model", MODEL_YAML)
 
 
 def list_models(name: str | None = None) -> list[Model]:
@@ -89,45 +79,6 @@ def create(
                 cloudpickle.dump(custom_objects, f)
         model.write_info()
     model._path = model_store().get(tag).path
-
-
-@dataclass(frozen=True)
-class ModelSummary:
-    """What a listing shows of one model, read without validating its `model.yaml`."""
-
-    tag: Tag
-    module: str | None  # None: model.yaml is invalid
-    size: int
-    creation_time: str
-    path: str
-
-
-def summaries(name: str | None = None) -> list[ModelSummary]:
-    """One summary per stored model (or per version of `name`), fast with thousands of models.
-
-    A scan of the top-level fields of each `model.yaml` (a full YAML parse only when the scan
-    cannot tell, and no pydantic) is what keeps `vtsserving models list` quick.
-    """
-    return [_summary(item) for item in model_store().list(name)]
-
-
-def _summary(item: StoreItem) -> ModelSummary:
-    info = item.path / MODEL_YAML
-    fields: Any = info_scalars(info) or {}
-    if "module" not in fields or "creation_time" not in fields:
-        data = cached_yaml(info)
-        fields = data if isinstance(data, dict) else {}
-    module, created = fields.get("module"), fields.get("creation_time")
-    valid = isinstance(module, str)
-    if isinstance(created, datetime):
-        created = created.isoformat()
-    return ModelSummary(
-        tag=item.tag,
-        module=module if valid else None,
-        size=folder_size(item.path),
-        creation_time=str(created or "") if valid else "",
-        path=str(item.path),
-    )
 
 
 def export_model(

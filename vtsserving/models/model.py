@@ -16,11 +16,11 @@ from .._validation import validation_message
 from .._version import __version__
 from ..exceptions import InvalidArgument
 from ..tag import Tag
+from ._index import MODEL_YAML
 
 if TYPE_CHECKING:
     from ..runner import Runner
 
-MODEL_YAML = "model.yaml"
 API_VERSION = "v1"
 CUSTOM_OBJECTS_FILE = "custom_objects.pkl"
 

@@ -136,10 +136,6 @@ class Runner:
     def thread_prefix(self) -> str:
         return f"vts-runner-{self.name}"
 
-    @property
-    def initialized(self) -> bool:
-        return self._runnable is not None
-
     def init_local(self) -> None:
         """Build the runnable in this process (for scripts, notebooks and tests)."""
         if self._runnable is None:

@@ -108,12 +108,12 @@ def test_bad_version_option(make_ctx, store_items) -> None:
 
 def test_failure_while_writing_leaves_nothing(make_ctx, store_items, monkeypatch: pytest.MonkeyPatch) -> None:
     """A crash after files were written (injected in the Dockerfile step) leaves no folder."""
-    import vtsserving.containerize.dockerfile as dockerfile
+    from vtsserving.builder import pipeline
 
     def boom(*args, **kwargs):
         raise vtsserving.exceptions.BuildError("injected failure")
 
-    monkeypatch.setattr(dockerfile, "write_docker_files", boom)
+    monkeypatch.setattr(pipeline, "write_docker_files", boom)
     ctx = make_ctx()
     _, line = _fails(ctx)
     assert "injected failure" in line

@@ -80,7 +80,7 @@ def test_build_writes_the_vts_layout(make_ctx, iris_model, vts_home: Path) -> No
     assert len(wheels) == 1
     with zipfile.ZipFile(wheels[0]) as zf:
         names = zf.namelist()
-    assert "vtsserving/build/builder.py" in names and "vtsserving/__init__.py" in names
+    assert "vtsserving/builder/pipeline.py" in names and "vtsserving/__init__.py" in names
 
     openapi = yaml.safe_load((root / "apis" / "openapi.yaml").read_text())
     assert "/predict" in openapi["paths"]
