@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar, TypeVar
 import yaml
 from pydantic import BaseModel, BeforeValidator, ValidationError
 
-from ._validation import validation_message
+from ._validation import validation_message, yaml_problem
 from .exceptions import ConfigError, InvalidArgument, NotFound
 from .tag import Tag
 
@@ -44,8 +44,7 @@ def load_info(cls: type[InfoT], path: Path, kind: str) -> InfoT:
     except FileNotFoundError:
         raise NotFound(f"{path} not found: not a {kind} folder") from None
     except yaml.YAMLError as exc:
-        problem = " ".join(str(exc).split())
-        raise ConfigError(f"{path} is not valid YAML: {problem}") from None
+        raise ConfigError(f"{path} is not valid YAML{yaml_problem(exc)}") from None
     return validate_info(cls, data, str(path))
 
 

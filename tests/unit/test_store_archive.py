@@ -149,6 +149,12 @@ _NAMES = st.lists(
 _KINDS = st.sampled_from(["REGTYPE", "REGTYPE", "DIRTYPE", "SYMTYPE", "LNKTYPE", "FIFOTYPE"])
 
 
+def _absolute(name: str, kind: str) -> bool:
+    """An absolute member name; a folder named only by slashes is the archive root itself
+    (tarfile reads it back as an empty name), which writes nothing."""
+    return name.startswith("/") and not (kind == "DIRTYPE" and not name.strip("/"))
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(members=st.lists(st.tuples(_NAMES, _KINDS, st.binary(max_size=20)), max_size=5))
 def test_import_property_safe_or_nothing(tmp_path: Path, members: list[tuple[str, str, bytes]]) -> None:
@@ -158,7 +164,7 @@ def test_import_property_safe_or_nothing(tmp_path: Path, members: list[tuple[str
     archive = _tar(case / "x.tar.gz", _good(members))
     store = _store(case)
     unsafe = any(
-        n.startswith("/") or ".." in n.split("/") or k not in ("REGTYPE", "DIRTYPE") for n, k, _ in members
+        _absolute(n, k) or ".." in n.split("/") or k not in ("REGTYPE", "DIRTYPE") for n, k, _ in members
     )
     try:
         item = import_archive(store, str(archive))

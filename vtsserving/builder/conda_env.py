@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from .._validation import yaml_problem
 from ..exceptions import BuildError, ConfigError, MissingDependency
 from ._cache import cache_dir, hash_of, write_atomic
 from .config import CondaOptions
@@ -29,7 +30,7 @@ def _read_env_file(path: str) -> dict[str, Any]:
     try:
         data = yaml.safe_load(Path(path).read_text()) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError(f"conda.environment_yml: {path} is not valid YAML: {exc}") from None
+        raise ConfigError(f"conda.environment_yml: {path} is not valid YAML{yaml_problem(exc)}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"conda.environment_yml: {path} must hold a mapping")
     return data

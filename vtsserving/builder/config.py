@@ -9,7 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .._info import Labels
-from .._validation import validation_message
+from .._validation import validation_message, yaml_problem
 from ..containerize import DockerOptions
 from ..exceptions import ConfigError, NotFound
 from ._paths import check_file, expand_path
@@ -146,9 +146,7 @@ def load_vtsfile(path: str | Path, build_ctx: Path) -> VtsfileConfig:
     try:
         data = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark else ""
-        raise ConfigError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+        raise ConfigError(f"{path}: not valid YAML{yaml_problem(exc)}") from None
     return VtsfileConfig.from_dict(data, str(path)).resolved(build_ctx, str(path))
 
 
@@ -160,7 +158,7 @@ def vtsfile_service(folder: str | Path) -> str:
     try:
         data = yaml.safe_load(vtsfile.read_text()) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{vtsfile}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        raise ConfigError(f"{vtsfile}: not valid YAML{yaml_problem(exc)}") from None
     service = data.get("service") if isinstance(data, dict) else None
     if not isinstance(service, str):
         raise ConfigError(f"{vtsfile}: key 'service' must be a string like 'service:svc'")

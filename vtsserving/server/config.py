@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .._validation import validation_message
+from .._validation import validation_message, yaml_problem
 from ..exceptions import ConfigError
 
 CONFIG_ENV = "VTSSERVING_CONFIG"
@@ -74,7 +74,7 @@ def load_config(path: str | None = None) -> ServerConfig:
     except OSError as exc:
         raise ConfigError(f"cannot read configuration {file}: {exc.strerror}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{file} is not valid YAML: {exc}") from None
+        raise ConfigError(f"{file} is not valid YAML{yaml_problem(exc)}") from None
     try:
         return ServerConfig.model_validate(data)
     except ValidationError as exc:

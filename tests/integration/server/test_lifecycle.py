@@ -140,3 +140,42 @@ def test_sigterm_finishes_in_flight_and_exits_0(tmp_path, args):
     assert out.get("status") == 200 and out.get("text") == "done", (out, server.logs())
     assert server.proc.wait(30) == 0, server.logs()
     assert time.monotonic() - start < 25
+
+
+RELOAD_SERVICE = """
+import vtsserving
+from vtsserving.io import Text
+
+svc = vtsserving.Service("reloading")
+
+@svc.api(input=Text(), output=Text())
+def word(text):
+    return "{word}"
+"""
+
+
+def test_reload_serves_the_changed_code(tmp_path):
+    """--reload runs workers from the settings handed over by `serve()` and restarts them."""
+    app = tmp_path / "app"
+    app.mkdir()
+    source = app / "reload_service.py"
+    source.write_text(RELOAD_SERVICE.format(word="first"))
+    server = start_server("reload_service:svc", tmp_path, "--reload", cwd=app)
+
+    def word() -> str:
+        return httpx.post(server.url + "/word", content="x", headers={"content-type": "text/plain"}).text
+
+    try:
+        assert word() == "first"
+        source.write_text(RELOAD_SERVICE.format(word="second"))
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if word() == "second":
+                    break
+            except httpx.HTTPError:
+                pass  # the worker is restarting
+            assert time.monotonic() < deadline, server.logs()
+            time.sleep(0.2)
+    finally:
+        assert server.stop() == 0, server.logs()
