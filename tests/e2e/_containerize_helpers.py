@@ -124,7 +124,7 @@ def layer_created_by(image: str, command: str) -> str:
 
 
 def make_vts(root: Path, base_image: str, requirements: str, name: str = "tiny", version: str = "v1") -> Path:
-    """A hand-made vts folder (no service): enough to exercise the image build itself."""
+    """A hand-made vts folder (its service is never imported): enough to exercise the image build."""
     from vtsserving.containerize import DockerOptions, write_docker_files
 
     (root / "src").mkdir(parents=True)
@@ -138,7 +138,7 @@ def make_vts(root: Path, base_image: str, requirements: str, name: str = "tiny",
     (python / "requirements.txt").write_text(requirements)
     (python / "version.txt").write_text("3.11\n")
     (root / "vts.yaml").write_text(
-        f"name: {name}\nversion: {version}\ncreation_time: '2026-01-02T03:04:05+00:00'\n"
+        f"service: 'service:svc'\nname: {name}\nversion: {version}\ncreation_time: '2026-01-02T03:04:05+00:00'\n"
         f"docker:\n  base_image: {base_image}\n"
     )
     write_docker_files(root, DockerOptions(base_image=base_image), python_version="3.11", conda=False)
