@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, TypeVar
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ValidationError
 
-from ._validation import validation_message, yaml_problem
+from ._validation import validation_message
+from ._yaml import load_untrusted
 from .exceptions import ConfigError, InvalidArgument, NotFound
 from .tag import Tag
 
@@ -40,12 +40,10 @@ def validate_info(cls: type[InfoT], data: Any, where: str) -> InfoT:
 def load_info(cls: type[InfoT], path: Path, kind: str) -> InfoT:
     """Read and validate the info file of a `kind` folder ("model", "vts"); raises on any problem."""
     try:
-        data = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        text = path.read_bytes()
     except FileNotFoundError:
         raise NotFound(f"{path} not found: not a {kind} folder") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path} is not valid YAML{yaml_problem(exc)}") from None
-    return validate_info(cls, data, str(path))
+    return validate_info(cls, load_untrusted(text, str(path)), str(path))
 
 
 class StoredFolder:

@@ -45,3 +45,33 @@ def test_symlinks_out_of_context_and_skipped_folders(tmp_path: Path) -> None:
     dest = tmp_path / "dest"
     copy_source(ctx, dest, ["*"], [], skip=(ctx / "home",))
     assert not (dest / "inner_link.py").is_symlink() and (dest / "inner_link.py").read_text() == "s.py"
+
+
+CREDENTIAL_FILES = [
+    ".env", ".env.production", ".aws/credentials", ".ssh/id_ed25519", "id_rsa", "id_rsa.pub", ".netrc",
+    ".npmrc", ".pypirc", ".docker/config.json", "credentials.json", "conf/server.key", "tls/cert.pem",
+    ".git-credentials", "deploy/prod.kubeconfig",
+]
+
+
+def test_credential_files_are_withheld_unless_named(tmp_path: Path) -> None:
+    from vtsserving.builder.source import select_source
+
+    _tree(tmp_path, ["service.py", "conf/settings.yaml", ".env.example", *CREDENTIAL_FILES])
+    selection = select_source(tmp_path, ["*"], [])
+    assert sorted(p.as_posix() for p in selection.files) == ["conf/settings.yaml", "service.py"]
+    assert sorted(selection.withheld) == sorted([*CREDENTIAL_FILES, ".env.example"])
+    # a path named exactly (no wildcard) is copied on purpose; wildcards never release one
+    named = select_source(tmp_path, ["*.py", ".env.example", "tls/cert.pem", "*.json"], [])
+    assert sorted(p.as_posix() for p in named.files) == [".env.example", "service.py", "tls/cert.pem"]
+    assert ".docker/config.json" in named.withheld and "credentials.json" in named.withheld
+    # files the patterns would not have copied anyway are not reported
+    assert select_source(tmp_path, ["*.py"], []).withheld == []
+
+
+def test_copy_source_never_writes_a_withheld_file(tmp_path: Path) -> None:
+    ctx, dest = tmp_path / "ctx", tmp_path / "dest"
+    _tree(ctx, ["service.py", *CREDENTIAL_FILES])
+    selection = copy_source(ctx, dest, ["*"], [])
+    copied = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file())
+    assert copied == ["service.py"] and len(selection.withheld) == len(CREDENTIAL_FILES)

@@ -164,3 +164,29 @@ def test_real_process_exit_code_and_verbose_traceback(vts_home: Path) -> None:
     ]
     verbose = subprocess.run([*exe, "--verbose", "models", "get", "nope"], capture_output=True, text=True, env=env)
     assert verbose.returncode != 0 and "Traceback" in verbose.stderr
+
+
+def test_a_yaml_alias_bomb_in_model_yaml_is_refused_at_once() -> None:
+    """Nine levels of nine aliases would be 387 million list items if expanded."""
+    bomb = _save("bomb")
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    levels += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    path = Path(bomb.path_of("model.yaml"))
+    info = yaml.safe_load(path.read_text())
+    path.write_text(yaml.safe_dump(info, sort_keys=False).replace("metadata: {}", "metadata:\n  " + "\n  ".join(levels)))
+    _one_line_error(_run("models", "get", "bomb", "-o", "json"), 2, "uses the YAML alias *a0")
+    listing = _run("models", "list")
+    assert listing.exit_code == 0 and "bomb" in listing.stdout
+
+
+def test_import_limits_are_flags_with_one_line_errors(tmp_path: Path) -> None:
+    model = _save("big")
+    archive = Path(_run("models", "export", "big", str(tmp_path) + "/").stdout.split(" to ")[-1].strip())
+    models.delete(model.tag)
+    _one_line_error(_run("models", "import", str(archive), "--max-member-size", "1K"), 2,
+                    "weights.bin", "over the 0.0 GB limit (--max-member-size)")
+    _one_line_error(_run("models", "import", str(archive), "--max-files", "1"), 2, "--max-files")
+    assert _run("models", "import", str(archive), "--max-size", "lots").exit_code == 2
+    assert models.list() == []
+    imported = _run("models", "import", str(archive), "--max-size", "1MiB")
+    assert imported.exit_code == 0 and str(model.tag) in imported.stdout

@@ -160,6 +160,30 @@ def test_kill_9_mid_save_leaves_nothing_visible(tmp_path: Path, vts_home: Path) 
         models.get("big")
 
 
+def _scratch(root: Path) -> list[str]:
+    tmp = root / ".tmp"
+    return sorted(p.name for p in tmp.iterdir() if p.is_dir()) if tmp.is_dir() else []
+
+
+def test_a_killed_writers_leftovers_go_at_the_next_store_operation(tmp_path: Path, vts_home: Path) -> None:
+    from vtsserving import models
+
+    root = vts_home / "models"
+    proc = _spawn(tmp_path, "big", 1, 16, pause=60)
+    assert proc.stdout.readline().strip() == "ready"
+    assert proc.stdout.readline().strip() == "inside"
+    assert models.model_store().sweep() == []  # a live writer's folder is never swept
+    assert len(_scratch(root)) == 1
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert len(_scratch(root)) == 1  # the partial files are still on disk ...
+    saver = _spawn(tmp_path, "small", 1, 1)  # ... until the next save, which sweeps them
+    assert saver.stdout.readline().strip() == "ready"
+    assert saver.wait(timeout=60) == 0
+    assert _scratch(root) == [] and not list((root / ".tmp").glob("*.lock"))
+    assert [str(m.tag.name) for m in models.list()] == ["small"]
+
+
 def test_kill_9_during_repeated_saves_keeps_only_complete_models(tmp_path: Path) -> None:
     proc = _spawn(tmp_path, "loop", 10_000, 4)
     assert proc.stdout.readline().strip() == "ready"

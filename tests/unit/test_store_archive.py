@@ -204,3 +204,64 @@ def test_export_destinations(tmp_path: Path) -> None:
     url = export_archive(item, f"file://{tmp_path}/")
     assert url == str(tmp_path / "m-v1.tar.gz")
     assert import_archive(_store(tmp_path / "other"), f"file://{url}").tag.version == "v1"
+
+
+# -- limits: an archive cannot fill the disk, the inode table or memory ----------------------
+def _zeros(path: Path, size: int, files: int = 1) -> Path:
+    """A gzip archive whose members are runs of zeros: tiny on disk, large unpacked."""
+    with tarfile.open(path, "w:gz") as tar:
+        data = yaml.safe_dump(INFO).encode()
+        info = tarfile.TarInfo("item.yaml")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+        for i in range(files):
+            info = tarfile.TarInfo(f"blob-{i}")
+            info.size = size
+            tar.addfile(info, io.BytesIO(b"\0" * size))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("size", "files", "limits", "expected"),
+    [
+        (8 << 20, 1, {"max_member_size": 1 << 20}, "member 'blob-0' unpacks to 0.0 GB, over"),
+        (1 << 20, 4, {"max_size": 3 << 20}, "unpacks to more than"),
+        (1, 50, {"max_files": 20}, "more than 20 files and folders (raise the limit with --max-files)"),
+    ],
+)
+def test_archives_past_a_limit_are_refused_before_anything_is_written(
+    tmp_path: Path, size: int, files: int, limits: dict[str, int], expected: str
+) -> None:
+    from vtsserving.store import ArchiveLimits
+
+    archive = _zeros(tmp_path / "bomb.tar.gz", size, files)
+    assert archive.stat().st_size < size * files or files > 1  # the compressed file is small
+    store = _store(tmp_path)
+    with pytest.raises(InvalidArgument, match=expected.replace("(", r"\(").replace(")", r"\)")) as info:
+        import_archive(store, str(archive), limits=ArchiveLimits(**limits))
+    assert "\n" not in str(info.value)
+    assert not store.root.exists() or not any(store.root.rglob("*"))  # not even a scratch folder
+    assert import_archive(store, str(archive)).tag.version == "v1"  # the defaults let it in
+
+
+def test_an_archive_larger_than_the_free_disk_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Failure injection: a real disk cannot be filled safely, so the free space is faked."""
+    import shutil
+    from collections import namedtuple
+
+    archive = _zeros(tmp_path / "big.tar.gz", 4 << 20)
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 10**9 - 2 << 20, 2 << 20))
+    store = _store(tmp_path)
+    with pytest.raises(InvalidArgument, match=r"unpacks to 0.0 GB; .* has 0.0 GB free"):
+        import_archive(store, str(archive))
+    assert _visible(store) == []
+
+
+def test_yaml_aliases_in_an_archived_info_file_are_refused(tmp_path: Path) -> None:
+    bomb = "name: m\nversion: v1\na: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\n"
+    archive = _tar(tmp_path / "alias.tar.gz", [("item.yaml", "REGTYPE", bomb.encode())])
+    store = _store(tmp_path)
+    with pytest.raises(InvalidArgument, match=r"item.yaml \(line 4\) uses the YAML alias \*a"):
+        import_archive(store, str(archive))
+    assert _visible(store) == []

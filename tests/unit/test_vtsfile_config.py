@@ -89,3 +89,39 @@ def test_description_from_file(tmp_path: Path) -> None:
     assert cfg.description == "# My service\n"
     with pytest.raises(ConfigError, match="description: file"):
         VtsfileConfig.from_dict({"service": "s", "description": "file:nope.md"}).resolved(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("section", "key"),
+    [
+        ("description: \"file:../outside/secret.txt\"\n", "description"),
+        ("python:\n  requirements_txt: ../outside/secret.txt\n", "python.requirements_txt"),
+        ("python:\n  wheels: [sub/../../outside/secret.txt]\n", "python.wheels"),
+        ("python:\n  find_links: [../outside]\n", "python.find_links"),
+        ("docker:\n  setup_script: ../outside/secret.txt\n", "docker.setup_script"),
+        ("description: file:link.txt\n", "description"),  # a link inside that points out
+    ],
+)
+def test_relative_paths_stay_in_the_build_folder(tmp_path: Path, section: str, key: str) -> None:
+    ctx, outside = tmp_path / "ctx", tmp_path / "outside"
+    ctx.mkdir()
+    outside.mkdir()
+    (outside / "secret.txt").write_text("s3cret\n")
+    (ctx / "link.txt").symlink_to(outside / "secret.txt")
+    with pytest.raises(ConfigError, match=rf"{key}: .* is outside the build folder") as info:
+        load_vtsfile(_write(ctx, "service: s:svc\n" + section), ctx)
+    assert "\n" not in str(info.value) and "s3cret" not in str(info.value)
+
+
+def test_paths_elsewhere_are_used_when_written_absolute_or_with_a_variable(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx, outside = tmp_path / "ctx", tmp_path / "outside"
+    ctx.mkdir()
+    outside.mkdir()
+    (outside / "README.md").write_text("# about\n")
+    (outside / "requirements.txt").write_text("six\n")
+    monkeypatch.setenv("MODEL_DIR", str(outside))
+    text = (f"service: s:svc\ndescription: \"file:{outside / 'README.md'}\"\n"
+            "python:\n  requirements_txt: $MODEL_DIR/requirements.txt\n")
+    cfg = load_vtsfile(_write(ctx, text), ctx)
+    assert cfg.description == "# about\n" and cfg.python.requirements_txt == str(outside / "requirements.txt")

@@ -12,7 +12,7 @@ from .._info import Labels
 from .._validation import validation_message, yaml_problem
 from ..containerize import DockerOptions
 from ..exceptions import ConfigError, NotFound
-from ._paths import check_file, expand_path
+from ._paths import check_file, check_folder
 
 VTSFILE = "vtsfile.yaml"
 DEFAULT_INCLUDE = ["*"]
@@ -72,11 +72,12 @@ class VtsfileConfig(BaseModel):
     labels: Labels = Field(default_factory=dict)
     include: list[str] = Field(default_factory=lambda: list(DEFAULT_INCLUDE))
     exclude: list[str] = Field(default_factory=list)
+    allow_credentials_in: list[str] = Field(default_factory=list)
     python: PythonOptions = Field(default_factory=PythonOptions)
     conda: CondaOptions = Field(default_factory=CondaOptions)
     docker: DockerOptions = Field(default_factory=DockerOptions)
 
-    @field_validator("include", "exclude", mode="before")
+    @field_validator("include", "exclude", "allow_credentials_in", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return _as_list(value)
@@ -100,7 +101,7 @@ class VtsfileConfig(BaseModel):
         if py.requirements_txt:
             py.requirements_txt = str(check_file(py.requirements_txt, build_ctx, "python.requirements_txt", source))
         py.wheels = [str(check_file(w, build_ctx, "python.wheels", source)) for w in py.wheels]
-        py.find_links = [_maybe_local(f, build_ctx) for f in py.find_links]
+        py.find_links = [_maybe_local(f, build_ctx, source) for f in py.find_links]
         conda = self.conda.model_copy()
         if conda.environment_yml:
             conda.environment_yml = str(check_file(conda.environment_yml, build_ctx, "conda.environment_yml", source))
@@ -131,11 +132,11 @@ def _python_version_as_text(data: dict[str, Any], source: str) -> dict[str, Any]
     return {**data, "docker": {**docker, "python_version": text}}
 
 
-def _maybe_local(value: str, build_ctx: Path) -> str:
-    """URLs pass through; local folders are expanded to absolute paths."""
+def _maybe_local(value: str, build_ctx: Path, source: str) -> str:
+    """URLs pass through; local folders are expanded to absolute paths (and stay in the build folder)."""
     if "://" in value:
         return value
-    return str(expand_path(value, build_ctx))
+    return str(check_folder(value, build_ctx, "python.find_links", source))
 
 
 def load_vtsfile(path: str | Path, build_ctx: Path) -> VtsfileConfig:

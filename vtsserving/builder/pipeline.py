@@ -21,6 +21,7 @@ from ..vts import VTS_YAML, Vts, VtsApiInfo, VtsInfo, VtsModelInfo, VtsRunnerInf
 from ._cache import cache_root
 from .conda_env import environment, write_conda_env
 from .config import VtsfileConfig
+from .credentials import check_option_urls, refuse_credentials
 from .python_env import plan_python, write_python_env
 from .python_version import resolve_python_version
 from .requirements import check_packages
@@ -43,6 +44,11 @@ def check_conflicts(config: VtsfileConfig, source: str) -> None:
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None
     check_packages(config.python.packages, source)
+    py = config.python
+    check_option_urls([("python.index_url", py.index_url), ("python.pip_args", py.pip_args),
+                       *[("python.extra_index_url", u) for u in py.extra_index_url],
+                       *[("python.find_links", u) for u in py.find_links],
+                       *[("conda.channels", c) for c in config.conda.channels]], source)
     if config.name:
         validate_part(config.name.lower(), f"{source}: name")
 
@@ -110,6 +116,13 @@ def _docker_record(docker: Any) -> dict[str, Any]:
     return data
 
 
+def _warn_withheld(paths: list[str]) -> None:
+    if paths:
+        shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+        logger.warning("left out %s: such files may hold credentials; name a path in `include`"
+                       " (no wildcard) to copy it into the vts", shown)
+
+
 def _readme(config: VtsfileConfig, name: str) -> str:
     return (config.description or f"# {name}\n\nA VtsServing bundle.").rstrip() + "\n"
 
@@ -133,12 +146,16 @@ def build_from_config(
     tag = Tag((config.name or svc.name).lower(), version)
     progress("Resolving Python requirements" + (" (locking)" if config.python.lock_packages else ""))
     plan = plan_python(config.python, models, conda_used=config.conda.used, python_version=python_version)
+    options = plan.index_lines + plan.requirements.options
+    check_option_urls([(f"the {o.split()[0].split('=')[0]} line", o) for o in options], plan.source)
     progress("Packing the vtsserving wheel")
     wheel = vtsserving_wheel()
     docker = config.docker.model_copy(update={"python_version": python_version})
     with vts_store().create(tag) as (tag, tmp):
         progress(f"Writing vts {tag}")
-        copy_source(build_ctx, tmp / "src", config.include, config.exclude, skip=(vtsserving_home(), cache_root()))
+        source = copy_source(build_ctx, tmp / "src", config.include, config.exclude,
+                             skip=(vtsserving_home(), cache_root()))
+        _warn_withheld(source.withheld)
         _copy_models(models, tmp / "models")
         info = _info(svc, config, tag, models)
         info.python = write_python_env(tmp / "env" / "python", plan, python_version, wheel)
@@ -151,4 +168,5 @@ def build_from_config(
         (tmp / "apis" / "openapi.yaml").write_text(yaml.safe_dump(svc.openapi_spec(), sort_keys=False))
         (tmp / VTS_YAML).write_text(info.to_yaml())
         write_docker_files(tmp, docker, python_version=python_version, conda=config.conda.used)
+        refuse_credentials(tmp, config.allow_credentials_in)
     return get(tag)

@@ -50,3 +50,38 @@ def delete_items(store: Any, tags: tuple[str, ...], yes: bool, kind: str) -> Non
     for item in items:
         store.delete(item.tag)
         click.echo(f"Deleted {kind} {item.tag}")
+
+
+_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+
+
+class Size(click.ParamType):
+    """A byte count: `1048576`, `512M`, `20G` or `1T` (binary units; a trailing `B`/`iB` is fine)."""
+
+    name = "SIZE"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().upper().removesuffix("IB").removesuffix("B")
+        number, unit = (text[:-1], text[-1]) if text[-1:] in _UNITS and text[-1:] else (text, "")
+        try:
+            size = float(number) * _UNITS[unit]
+        except ValueError:
+            self.fail(f"{value!r} is not a size like 512M or 20G", param, ctx)
+        if size <= 0:
+            self.fail(f"{value!r} must be more than 0", param, ctx)
+        return int(size)
+
+
+def archive_limit_options(func: Any) -> Any:
+    """`--max-size`, `--max-files`, `--max-member-size` for the import commands."""
+    from ..store.archive import ArchiveLimits
+
+    defaults = ArchiveLimits()
+    func = click.option("--max-member-size", type=Size(), default=defaults.max_member_size, show_default="32G",
+                        help="Refuse an archive with a file larger than this.")(func)
+    func = click.option("--max-files", type=click.IntRange(min=1), default=defaults.max_files, show_default=True,
+                        help="Refuse an archive with more files and folders than this.")(func)
+    return click.option("--max-size", type=Size(), default=defaults.max_size, show_default="64G",
+                        help="Refuse an archive that unpacks to more than this in all.")(func)

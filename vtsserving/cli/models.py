@@ -13,7 +13,14 @@ import click
 
 from ..exceptions import NotFound
 from ..models import ModelSummary, model_store, summaries
-from ._output import delete_items, echo_data, human_size, output_option, status
+from ._output import (
+    archive_limit_options,
+    delete_items,
+    echo_data,
+    human_size,
+    output_option,
+    status,
+)
 
 _INVALID = "(invalid model.yaml)"
 
@@ -106,11 +113,18 @@ def export_model(tag: str, path: str | None) -> None:
 @models.command("import")
 @click.argument("path")
 @click.option("--overwrite", is_flag=True, help="Replace the version if it exists already.")
-def import_model(path: str, overwrite: bool) -> None:
-    """Import a model archive written by `vtsserving models export` (file or URL)."""
-    from .. import models as model_api
+@archive_limit_options
+def import_model(path: str, overwrite: bool, max_size: int, max_files: int, max_member_size: int) -> None:
+    """Import a model archive written by `vtsserving models export` (file or URL).
 
+    Archives over the limits, or over the store's free disk space, are refused before anything
+    is written.
+    """
+    from .. import models as model_api
+    from ..store import ArchiveLimits
+
+    limits = ArchiveLimits(max_size=max_size, max_files=max_files, max_member_size=max_member_size)
     with status(f"Importing {path}"):
-        model = model_api.import_model(path, overwrite=overwrite)
+        model = model_api.import_model(path, overwrite=overwrite, limits=limits)
     click.echo(f"Imported model {model.tag}")
 

@@ -9,7 +9,14 @@ import click
 
 from ..exceptions import NotFound
 from ..store import folder_size
-from ._output import delete_items, echo_data, human_size, output_option, status
+from ._output import (
+    archive_limit_options,
+    delete_items,
+    echo_data,
+    human_size,
+    output_option,
+    status,
+)
 
 
 def _row(vts: Any) -> dict[str, Any]:
@@ -92,10 +99,17 @@ def export_vts(tag: str, path: str | None) -> None:
 @click.command("import")
 @click.argument("path")
 @click.option("--overwrite", is_flag=True, help="Replace the version if it exists already.")
-def import_vts(path: str, overwrite: bool) -> None:
-    """Import a vts archive written by `vtsserving export` (file or URL)."""
+@archive_limit_options
+def import_vts(path: str, overwrite: bool, max_size: int, max_files: int, max_member_size: int) -> None:
+    """Import a vts archive written by `vtsserving export` (file or URL).
+
+    Archives over the limits, or over the store's free disk space, are refused before anything
+    is written.
+    """
+    from ..store import ArchiveLimits
     from ..vts import import_vts as do_import
 
+    limits = ArchiveLimits(max_size=max_size, max_files=max_files, max_member_size=max_member_size)
     with status(f"Importing {path}"):
-        vts = do_import(path, overwrite=overwrite)
+        vts = do_import(path, overwrite=overwrite, limits=limits)
     click.echo(f"Imported vts {vts.tag}")

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..exceptions import InvalidArgument, VtsServingError
+from ..store import ArchiveLimits
 from ..tag import Tag
 from ._index import model_store
 from .model import (
@@ -92,9 +93,13 @@ def export_model(
 
 
 def import_model(
-    path: str, *, overwrite: bool = False, storage_options: dict[str, Any] | None = None
+    path: str, *, overwrite: bool = False, storage_options: dict[str, Any] | None = None,
+    limits: ArchiveLimits | None = None,
 ) -> Model:
-    """Import a model archive written by `export_model`; an existing version is a Conflict."""
+    """Import a model archive written by `export_model`; an existing version is a Conflict.
+
+    `limits` caps what the archive may unpack to (default `vtsserving.store.ArchiveLimits()`).
+    """
     from ..store.archive import import_archive
 
     item = import_archive(
@@ -103,6 +108,7 @@ def import_model(
         overwrite=overwrite,
         validate=_validate_model_info,
         storage_options=storage_options,
+        limits=limits,
     )
     return Model.from_path(item.path)
 

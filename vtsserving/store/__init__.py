@@ -8,9 +8,10 @@ from ._scan import cached_yaml, creation_time, folder_size, info_field, info_sca
 from ._store import Store, StoreItem
 
 if TYPE_CHECKING:
-    from .archive import export_archive, import_archive
+    from .archive import ArchiveLimits, export_archive, import_archive
 
 __all__ = [
+    "ArchiveLimits",
     "Store",
     "StoreItem",
     "cached_yaml",
@@ -24,8 +25,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """`export_archive`/`import_archive` load tarfile on first use, keeping CLI start fast."""
-    if name in ("export_archive", "import_archive"):
+    """The archive names load tarfile on first use, keeping CLI start fast."""
+    if name in ("ArchiveLimits", "export_archive", "import_archive"):
         from . import archive
 
         return getattr(archive, name)

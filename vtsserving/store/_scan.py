@@ -12,6 +12,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ..exceptions import ConfigError
+
 _Stamp = tuple[int, int, int]
 _INFO_CACHE: dict[Path, tuple[_Stamp, Any]] = {}
 _SCALARS_CACHE: dict[Path, tuple[_Stamp, dict[str, str]]] = {}
@@ -24,10 +26,10 @@ def _stamp(path: Path) -> _Stamp:
 
 
 def cached_yaml(path: Path) -> Any:
-    """Parse an info file (`model.yaml`, `vts.yaml`) with the C loader, cached by file stamp.
+    """Parse an info file (`model.yaml`, `vts.yaml`) as untrusted YAML, cached by file stamp.
 
-    Returns None when the file is missing or not valid YAML; callers that need the
-    reason validate it themselves.
+    Returns None when the file is missing, not valid YAML, too big or aliased; callers that
+    need the reason validate it themselves.
     """
     try:
         mtime = _stamp(path)
@@ -36,12 +38,11 @@ def cached_yaml(path: Path) -> Any:
     cached = _INFO_CACHE.get(path)
     if cached and cached[0] == mtime:
         return cached[1]
-    import yaml  # lazily: listing usually needs no YAML parse at all
+    from .._yaml import load_untrusted  # lazily: listing usually needs no YAML parse at all
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.load(path.read_bytes(), Loader=loader)  # noqa: S506 - a safe loader
-    except (OSError, yaml.YAMLError):
+        data = load_untrusted(path.read_bytes(), str(path))
+    except (OSError, ConfigError):
         data = None
     _INFO_CACHE[path] = (mtime, data)
     return data

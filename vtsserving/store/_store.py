@@ -1,7 +1,8 @@
 """`Store`: `<root>/<name>/<version>/` folders, a `latest` file per name, atomic saves.
 
 A save is written under `<root>/.tmp/` (same filesystem) and renamed into place, so a
-process killed at any point leaves nothing visible; `latest` is updated under a lock.
+process killed at any point leaves nothing visible; `latest` is updated under a lock, and what a
+killed writer left in `.tmp/` is swept at the next save or delete.
 """
 
 from __future__ import annotations
@@ -9,9 +10,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import shutil
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,11 +19,11 @@ from pathlib import Path
 from ..exceptions import Conflict, InvalidArgument, NotFound
 from ..tag import LATEST, Tag, new_version, validate_part
 from ._scan import creation_time
+from ._scratch import scratch_folder, sweep
 
 _TMP = ".tmp"
 _LATEST_FILE = "latest"
 _LOCK_FILE = ".lock"
-_STALE_TMP_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -116,47 +115,36 @@ class Store:
         final = self.root / tag.name / tag.version
         if final.exists() and not overwrite:
             raise Conflict(f"{self.kind} {tag} already exists (overwrite=True or --overwrite replaces it)")
-        tmp_root = self.root / _TMP
-        tmp_root.mkdir(parents=True, exist_ok=True)
-        self._clean_stale_tmp(tmp_root)
-        work = Path(tempfile.mkdtemp(prefix=f"{tag.name}-{tag.version}-", dir=tmp_root))
-        try:
+        sweep(self.root / _TMP)
+        with scratch_folder(self.root / _TMP, f"{tag.name}-{tag.version}-") as work:
             yield tag, work
             self._commit(tag, work, final, overwrite)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
 
     def delete(self, tag: str | Tag) -> StoreItem:
         """Remove one version; `latest` moves to the newest remaining version."""
         item = self.get(tag)
-        with self._lock(item.tag.name):
-            trash = self._trash_path(item)
-            os.rename(item.path, trash)
-            shutil.rmtree(trash.parent, ignore_errors=True)
+        sweep(self.root / _TMP)
+        with self._lock(item.tag.name), scratch_folder(self.root / _TMP, "deleted-") as trash:
+            os.rename(item.path, trash / item.tag.version)
             self._update_latest(item.tag.name)
         return item
+
+    def sweep(self) -> list[str]:
+        """Remove what writers that died (kill -9, power loss) left in `.tmp/`; returns the names."""
+        return sweep(self.root / _TMP)
 
     # -- internals ---------------------------------------------------------------
     def _commit(self, tag: Tag, work: Path, final: Path, overwrite: bool) -> None:
         final.parent.mkdir(parents=True, exist_ok=True)
-        with self._lock(tag.name):
-            old = None
+        with self._lock(tag.name), scratch_folder(self.root / _TMP, "replaced-") as trash:
             if final.exists():
                 if not overwrite:
                     raise Conflict(f"{self.kind} {tag} already exists (overwrite=True or --overwrite replaces it)")
-                old = self._trash_path(StoreItem(tag, final))
-                os.rename(final, old)
+                os.rename(final, trash / tag.version)
             # `latest` first: a kill before the rename leaves it naming a missing version,
             # which readers skip; the other order could leave it naming an older one.
             self._update_latest(tag.name, pending=StoreItem(tag, work))
             os.rename(work, final)
-            if old is not None:
-                shutil.rmtree(old.parent, ignore_errors=True)
-
-    def _trash_path(self, item: StoreItem) -> Path:
-        tmp_root = self.root / _TMP
-        tmp_root.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix="deleted-", dir=tmp_root)) / item.tag.version
 
     def _update_latest(self, name: str, pending: StoreItem | None = None) -> None:
         name_dir = self.root / name
@@ -225,11 +213,3 @@ class Store:
 
     def _sort_key(self, item: StoreItem) -> tuple[datetime, str]:
         return (creation_time(item.path, self.info_file), item.tag.version)
-
-    @staticmethod
-    def _clean_stale_tmp(tmp_root: Path) -> None:
-        cutoff = time.time() - _STALE_TMP_SECONDS
-        for child in tmp_root.iterdir():
-            with contextlib.suppress(OSError):
-                if child.stat().st_mtime < cutoff:
-                    shutil.rmtree(child, ignore_errors=True)

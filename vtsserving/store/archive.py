@@ -1,7 +1,8 @@
 """Export one stored item to a `.tar.gz` and import it back, locally or through fsspec URLs.
 
 Import checks every member before anything is written (no absolute paths, no `..`, no
-links or devices, a valid info file at the root), then extracts with tarfile's `data`
+links or devices, within `ArchiveLimits` and the free disk space, a valid info file at the
+root, small and without YAML aliases), then extracts with tarfile's `data`
 filter into the store's temporary folder, which is renamed into place only on success.
 """
 
@@ -9,23 +10,39 @@ from __future__ import annotations
 
 import os
 import posixpath
+import shutil
 import tarfile
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-import yaml
-
-from ..exceptions import InvalidArgument, MissingDependency, NotFound
+from .._yaml import MAX_INFO_BYTES, load_untrusted
+from ..exceptions import ConfigError, InvalidArgument, MissingDependency, NotFound
 from ..tag import Tag, validate_part
 from ._store import Store, StoreItem
 
 ARCHIVE_SUFFIX = ".tar.gz"
+GiB = 1024**3
+_DISK_MARGIN = GiB // 4  # left free after an import, so the store's disk is never filled up
 # Python < 3.10.12 has no extraction filters; the member checks still apply there.
 _DATA_FILTER: dict[str, Any] = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
 _EXTRAS = {"s3": "s3", "s3a": "s3"}
+
+@dataclass(frozen=True)
+class ArchiveLimits:
+    """What an imported archive may unpack to, checked before anything is written.
+
+    The defaults fit models of up to tens of gigabytes; raise them (`--max-size`,
+    `--max-files`, `--max-member-size` on the import commands) for larger ones.
+    """
+
+    max_size: int = 64 * GiB  # all files together
+    max_files: int = 20_000  # files and folders
+    max_member_size: int = 32 * GiB  # any one file
+
 
 # Reads the parsed info file and returns the item's tag, or raises with a clear message.
 InfoValidator = Callable[[Any, str], Tag]
@@ -192,14 +209,40 @@ def _check_member(member: tarfile.TarInfo, src: str) -> str:
     return posixpath.normpath(name)
 
 
-def _read_members(tar: tarfile.TarFile, src: str) -> dict[str, tarfile.TarInfo]:
+def _read_members(tar: tarfile.TarFile, src: str, limits: ArchiveLimits) -> dict[str, tarfile.TarInfo]:
+    """Every member, checked; reading stops at the first one past a limit."""
+    checked: dict[str, tarfile.TarInfo] = {}
+    total = 0
     try:
-        members = tar.getmembers()
+        for member in tar:
+            if len(checked) >= limits.max_files:
+                raise InvalidArgument(f"archive {src} holds more than {limits.max_files} files and folders"
+                                      " (raise the limit with --max-files)")
+            if member.size > limits.max_member_size:
+                raise InvalidArgument(f"archive {src}: member {member.name!r} unpacks to {_gb(member.size)},"
+                                      f" over the {_gb(limits.max_member_size)} limit (--max-member-size)")
+            total += member.size
+            if total > limits.max_size:
+                raise InvalidArgument(f"archive {src} unpacks to more than {_gb(limits.max_size)}"
+                                      " (raise the limit with --max-size)")
+            checked[_check_member(member, src)] = member
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise InvalidArgument(f"archive {src} is not a readable .tar.gz archive: {_one_line(exc)}") from None
-    checked = {_check_member(m, src): m for m in members}
     checked.pop(".", None)
     return checked
+
+
+def _gb(size: int) -> str:
+    return f"{size / 1e9:.1f} GB"
+
+
+def _check_room(store: Store, members: dict[str, tarfile.TarInfo], src: str) -> None:
+    """Refuse an archive that would fill the store's disk, before extracting any of it."""
+    needed = sum(m.size for m in members.values())
+    store.root.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(store.root).free
+    if needed + _DISK_MARGIN > free:
+        raise InvalidArgument(f"archive {src} unpacks to {_gb(needed)}; {store.root} has {_gb(free)} free")
 
 
 def _read_info(
@@ -210,15 +253,16 @@ def _read_info(
         raise InvalidArgument(
             f"archive {src} has no {store.info_file} at its root: not an exported {store.kind}"
         )
+    if member.size > MAX_INFO_BYTES:
+        raise InvalidArgument(f"archive {src}: {store.info_file} is {member.size} bytes; the limit is {MAX_INFO_BYTES}")
     try:
-        data = yaml.safe_load(tar.extractfile(member).read())  # type: ignore[union-attr]
+        text = tar.extractfile(member).read()  # type: ignore[union-attr]
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise InvalidArgument(f"archive {src} is not a readable .tar.gz archive: {_one_line(exc)}") from None
-    except yaml.YAMLError as exc:
-        raise InvalidArgument(
-            f"archive {src}: {store.info_file} is not valid YAML: {_one_line(exc)}"
-        ) from None
-    return data
+    try:
+        return load_untrusted(text, f"archive {src}: {store.info_file}")
+    except ConfigError as exc:
+        raise InvalidArgument(exc.message) from None
 
 
 def tag_from_info(data: Any, where: str) -> Tag:
@@ -243,17 +287,20 @@ def import_archive(
     overwrite: bool = False,
     validate: InfoValidator | None = None,
     storage_options: dict[str, Any] | None = None,
+    limits: ArchiveLimits | None = None,
 ) -> StoreItem:
     """Import an archive written by `export_archive` into `store`; nothing is written on error.
 
     `validate(data, where)` checks the parsed info file and returns the tag (default:
-    `tag_from_info`). An existing version is a `Conflict` unless `overwrite`.
+    `tag_from_info`). An existing version is a `Conflict` unless `overwrite`. Archives past
+    `limits` (default `ArchiveLimits()`) or the store's free disk space are refused unread.
     """
     src = os.fspath(src)
     validate = validate or tag_from_info
     with _open_tar(src, storage_options) as tar:
-        members = _read_members(tar, src)
+        members = _read_members(tar, src, limits or ArchiveLimits())
         tag = validate(_read_info(tar, members, store, src), f"{src}!{store.info_file}")
+        _check_room(store, members, src)
         with store.create(tag, overwrite=overwrite) as (tag, work):
             try:
                 tar.extractall(work, members=list(members.values()), **_DATA_FILTER)

@@ -8,7 +8,7 @@ from typing import Any
 
 from .._info import validate_info
 from ..home import vts_dir
-from ..store import Store
+from ..store import ArchiveLimits, Store
 from ..tag import Tag
 from .vts import VTS_YAML, Vts, VtsInfo
 
@@ -59,11 +59,14 @@ def _validate_info(data: Any, where: str) -> Tag:
     return validate_info(VtsInfo, data, where).tag
 
 
-def import_vts(src: str, *, overwrite: bool = False,
-               storage_options: dict[str, Any] | None = None) -> Vts:
-    """Import an archive written by `export_vts` into the store; an existing version is a Conflict."""
+def import_vts(src: str, *, overwrite: bool = False, storage_options: dict[str, Any] | None = None,
+               limits: ArchiveLimits | None = None) -> Vts:
+    """Import an archive written by `export_vts` into the store; an existing version is a Conflict.
+
+    `limits` caps what the archive may unpack to (default `vtsserving.store.ArchiveLimits()`).
+    """
     from ..store.archive import import_archive
 
     item = import_archive(vts_store(), os.fspath(src), overwrite=overwrite, validate=_validate_info,
-                          storage_options=storage_options)
+                          storage_options=storage_options, limits=limits)
     return Vts.from_path(item.path)

@@ -143,3 +143,24 @@ def test_wheel_that_does_not_fit_the_image_is_refused(make_ctx, store_items, whe
     _, line = _fails(ctx)
     assert f"python.wheels: {wheel} cannot be installed in the image (CPython 3.11 on Linux)" in line
     assert store_items() == []
+
+
+def test_an_index_url_with_a_password_is_refused_and_not_echoed(make_ctx, store_items) -> None:
+    ctx = make_ctx({"service": "service:svc",
+                    "python": {"packages": ["six"], "extra_index_url": "https://ci:t0ps3cret@pypi.example.com/simple"}})
+    _, line = _fails(ctx)
+    assert "python.extra_index_url" in line and "--secret" in line and "t0ps3cret" not in line
+    assert store_items() == []
+
+
+def test_a_file_holding_a_private_key_stops_the_build_unless_allowed(make_ctx, store_items) -> None:
+    key = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBkg\n-----END EC PRIVATE KEY-----\n"
+    ctx = make_ctx(files={"assets/signing.txt": key})
+    _, line = _fails(ctx)
+    assert "src/assets/signing.txt (a private key)" in line and "allow_credentials_in" in line
+    assert store_items() == []
+    ctx = make_ctx({"service": "service:svc", "allow_credentials_in": ["src/assets/signing.txt"]},
+                   files={"assets/signing.txt": key})
+    result = CliRunner().invoke(cli, ["build", str(ctx)])
+    assert result.exit_code == 0, result.output
+    assert len(store_items()) == 1

@@ -150,3 +150,17 @@ def test_docker_options_are_recorded_as_resolved(make_ctx) -> None:
     assert docker["setup_script"] == "env/docker/setup_script"
     assert Path(vts.path, docker["setup_script"]).read_text() == "#!/bin/sh\necho hi\n"
     assert Path(vts.path, "env/python/version.txt").read_text().strip() == "3.12"
+
+
+def test_credential_files_stay_out_of_the_vts_and_the_build_says_so(make_ctx) -> None:
+    secrets = {".env": "TOKEN=abc\n", ".aws/credentials": "[default]\n", ".ssh/id_ed25519": "key\n",
+               ".netrc": "machine x\n", "conf/server.key": "key\n", ".env.example": "TOKEN=\n"}
+    ctx = make_ctx({"service": "service:svc", "include": ["*", ".env.example"]}, files=secrets)
+    result = CliRunner().invoke(cli, ["build", str(ctx)])
+    assert result.exit_code == 0, result.output
+    warning = next(line for line in result.stderr.splitlines() if "left out" in line)
+    for path in (".env", ".aws/credentials", ".ssh/id_ed25519"):
+        assert path in warning
+    vts = vtsserving.vts.get(result.stdout.strip().splitlines()[-1])
+    copied = {p.relative_to(Path(vts.path, "src")).as_posix() for p in Path(vts.path, "src").rglob("*") if p.is_file()}
+    assert copied == {"service.py", "vtsfile.yaml", ".env.example"}
