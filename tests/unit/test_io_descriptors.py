@@ -40,12 +40,15 @@ def test_numpy_enforces_dtype_and_shape():
         NumpyNdarray().parse(b"[[1], [2, 3]]", "application/json")
     with pytest.raises(BadInput, match="int64"):
         NumpyNdarray(dtype="int64", enforce_dtype=True).parse(b"[1.5]", "")
-    assert NumpyNdarray(dtype="int64").parse(b"[1.5]", "").tolist() == [1]  # not enforced: converted
+    with pytest.raises(BadInput, match="item 0: not a whole number; expected int64"):
+        NumpyNdarray(dtype="int64").parse(b"[1.5]", "")  # the schema says integer: so does the check
+    assert NumpyNdarray(dtype="int64").parse(b"[1.0, 2]", "").tolist() == [1, 2]
 
 
 def test_numpy_schema_follows_shape_and_dtype():
     schema = NumpyNdarray(dtype="int32", shape=[-1, 3], enforce_shape=True).schema()
-    assert schema == {"type": "array", "items": {"type": "array", "items": {"type": "integer"}, "minItems": 3, "maxItems": 3}}
+    int32 = {"type": "integer", "minimum": -(2**31), "maximum": 2**31 - 1}
+    assert schema == {"type": "array", "minItems": 1, "items": {"type": "array", "items": int32, "minItems": 3, "maxItems": 3}}
     assert NumpyNdarray().render(np.arange(3))[0] == b"[0,1,2]"
 
 
@@ -82,7 +85,10 @@ def test_dataframe_columns_dtype_and_shape():
     assert frame.dtypes.tolist() == [np.dtype("int64"), np.dtype("float64")]
     schema = d.schema()
     assert schema["items"]["required"] == ["a", "b"]
-    assert schema["items"]["properties"] == {"a": {"type": "integer"}, "b": {"type": "number"}}
+    assert schema["items"]["properties"] == {
+        "a": {"type": "integer", "minimum": -(2**63), "maximum": 2**63 - 1},
+        "b": {"type": "number", "minimum": -1.7976931348623157e308, "maximum": 1.7976931348623157e308},
+    }
 
 
 def test_series_and_text_and_file():

@@ -122,6 +122,8 @@ def load_json(body: bytes) -> Any:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadInput(f"the request body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise BadInput("the request body nests arrays or objects too deeply (the limit is about 1,000 levels)") from None
 
 
 def _default(obj: Any) -> Any:

@@ -28,5 +28,10 @@ def make_iris(out_dir: str | Path, name: str = "iris", batchable: bool = True) -
     return str(path), str(imported.tag)
 
 
+def make_iris_clf(out_dir: str | Path) -> tuple[str, str]:
+    """The iris model under the name the quickstart service uses."""
+    return make_iris(out_dir, name="iris_clf")
+
+
 if __name__ == "__main__":
     print(*make_iris(sys.argv[1]))
