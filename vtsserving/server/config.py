@@ -1,6 +1,7 @@
 """Server configuration: a YAML file (`--config` or `VTSSERVING_CONFIG`) validated by pydantic.
 
-    api_server: {max_body_size: 20971520, graceful_shutdown_timeout: 20}
+    api_server: {max_body_size: 20971520, graceful_shutdown_timeout: 20,
+                 header_timeout: 10, body_timeout: 60, max_connections: 4096}
     batching: {enabled: true, max_batch_size: 100, max_latency_ms: 10000}   # every runner
     runners:
       iris_clf:
@@ -46,6 +47,11 @@ class BatchingConfig(MethodConfig):
 class ApiServerConfig(_Strict):
     max_body_size: int = Field(20 * 1024 * 1024, ge=1)
     graceful_shutdown_timeout: float = Field(20, ge=0)
+    # Slow clients: a request head must arrive within header_timeout, its body within
+    # body_timeout; past max_connections a worker drops the connection idle the longest.
+    header_timeout: float = Field(10, gt=0)
+    body_timeout: float = Field(60, gt=0)
+    max_connections: int = Field(4096, ge=1)
 
 
 class ServerConfig(_Strict):

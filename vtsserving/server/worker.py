@@ -33,6 +33,7 @@ models load, `gc.freeze()` keeps them out of full collections (shorter pauses, b
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import shutil
@@ -90,7 +91,7 @@ def serve(
         "log_level": "info",
         "backlog": 2048,
         "proxy_headers": not production,  # production: no X-Forwarded-For rewriting (one layer less)
-        "http": "httptools" if _has("httptools") else "h11",
+        "http": _http_protocol(config) if _has("httptools") else "h11",
         "loop": "uvloop" if _has("uvloop") else "asyncio",
     }
     _setup_logging()
@@ -136,6 +137,28 @@ def _exit_zero_on_sigterm() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _http_protocol(config: Any) -> Any:
+    """httptools with a request-head deadline and a connection cap (see `server/protocol.py`)."""
+    from .protocol import GuardedHttpToolsProtocol
+
+    api = config.api_server
+    return functools.partial(GuardedHttpToolsProtocol, header_timeout=api.header_timeout,
+                             max_connections=min(api.max_connections, _open_files_limit() - 64))
+
+
+def _open_files_limit() -> int:
+    """Raise this process's open-files limit to its hard limit (workers inherit it); the result."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        wanted = 1 << 20 if hard == resource.RLIM_INFINITY else hard
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+    return soft
 
 
 def _has(module: str) -> bool:
