@@ -265,3 +265,16 @@ def test_yaml_aliases_in_an_archived_info_file_are_refused(tmp_path: Path) -> No
     with pytest.raises(InvalidArgument, match=r"item.yaml \(line 4\) uses the YAML alias \*a"):
         import_archive(store, str(archive))
     assert _visible(store) == []
+
+
+def test_a_zip_bomb_is_refused_by_its_ratio() -> None:
+    """4 MB that unpack to 4 GiB (measured on the old code): the sizes come from tar headers."""
+    from vtsserving.store.archive import ArchiveLimits, _check_ratio
+
+    members = {"blob": tarfile.TarInfo("blob")}
+    members["blob"].size = 4 << 30
+    with pytest.raises(InvalidArgument, match=r"unpacks to 4.3 GB, 1024 times its size \(raise the limit with --max-ratio\)"):
+        _check_ratio(members, 4 << 20, "bomb.tar.gz", ArchiveLimits())
+    _check_ratio(members, 4 << 20, "bomb.tar.gz", ArchiveLimits(max_ratio=2000))  # raised: accepted
+    members["blob"].size = 900 << 20  # under 1 GiB: small archives are never judged by their ratio
+    _check_ratio(members, 1 << 20, "small.tar.gz", ArchiveLimits())

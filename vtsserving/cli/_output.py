@@ -75,10 +75,12 @@ class Size(click.ParamType):
 
 
 def archive_limit_options(func: Any) -> Any:
-    """`--max-size`, `--max-files`, `--max-member-size` for the import commands."""
+    """`--max-size`, `--max-files`, `--max-member-size`, `--max-ratio` for the import commands."""
     from ..store.archive import ArchiveLimits
 
     defaults = ArchiveLimits()
+    func = click.option("--max-ratio", type=click.FloatRange(min=1), default=defaults.max_ratio, show_default=True,
+                        help="Refuse an archive over 1 GiB unpacked that is more than this many times its own size.")(func)
     func = click.option("--max-member-size", type=Size(), default=defaults.max_member_size, show_default="32G",
                         help="Refuse an archive with a file larger than this.")(func)
     func = click.option("--max-files", type=click.IntRange(min=1), default=defaults.max_files, show_default=True,

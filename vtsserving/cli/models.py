@@ -114,7 +114,8 @@ def export_model(tag: str, path: str | None) -> None:
 @click.argument("path")
 @click.option("--overwrite", is_flag=True, help="Replace the version if it exists already.")
 @archive_limit_options
-def import_model(path: str, overwrite: bool, max_size: int, max_files: int, max_member_size: int) -> None:
+def import_model(path: str, overwrite: bool, max_size: int, max_files: int, max_member_size: int,
+                 max_ratio: float) -> None:
     """Import a model archive written by `vtsserving models export` (file or URL).
 
     Archives over the limits, or over the store's free disk space, are refused before anything
@@ -123,7 +124,8 @@ def import_model(path: str, overwrite: bool, max_size: int, max_files: int, max_
     from .. import models as model_api
     from ..store import ArchiveLimits
 
-    limits = ArchiveLimits(max_size=max_size, max_files=max_files, max_member_size=max_member_size)
+    limits = ArchiveLimits(max_size=max_size, max_files=max_files, max_member_size=max_member_size,
+                           max_ratio=max_ratio)
     with status(f"Importing {path}"):
         model = model_api.import_model(path, overwrite=overwrite, limits=limits)
     click.echo(f"Imported model {model.tag}")

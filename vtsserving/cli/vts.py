@@ -100,7 +100,8 @@ def export_vts(tag: str, path: str | None) -> None:
 @click.argument("path")
 @click.option("--overwrite", is_flag=True, help="Replace the version if it exists already.")
 @archive_limit_options
-def import_vts(path: str, overwrite: bool, max_size: int, max_files: int, max_member_size: int) -> None:
+def import_vts(path: str, overwrite: bool, max_size: int, max_files: int, max_member_size: int,
+                 max_ratio: float) -> None:
     """Import a vts archive written by `vtsserving export` (file or URL).
 
     Archives over the limits, or over the store's free disk space, are refused before anything
@@ -109,7 +110,8 @@ def import_vts(path: str, overwrite: bool, max_size: int, max_files: int, max_me
     from ..store import ArchiveLimits
     from ..vts import import_vts as do_import
 
-    limits = ArchiveLimits(max_size=max_size, max_files=max_files, max_member_size=max_member_size)
+    limits = ArchiveLimits(max_size=max_size, max_files=max_files, max_member_size=max_member_size,
+                           max_ratio=max_ratio)
     with status(f"Importing {path}"):
         vts = do_import(path, overwrite=overwrite, limits=limits)
     click.echo(f"Imported vts {vts.tag}")

@@ -36,13 +36,14 @@ class ArchiveLimits:
     """What an imported archive may unpack to, checked before anything is written.
 
     The defaults fit models of up to tens of gigabytes; raise them (`--max-size`,
-    `--max-files`, `--max-member-size` on the import commands) for larger ones.
+    `--max-files`, `--max-member-size`, `--max-ratio` on the import commands) for larger ones.
+    The ratio catches a "zip bomb": a few megabytes that would unpack to gigabytes.
     """
 
     max_size: int = 64 * GiB  # all files together
     max_files: int = 20_000  # files and folders
     max_member_size: int = 32 * GiB  # any one file
-
+    max_ratio: float = 100.0  # unpacked / archive size, checked past 1 GiB: model weights barely compress
 
 # Reads the parsed info file and returns the item's tag, or raises with a clear message.
 InfoValidator = Callable[[Any, str], Tag]
@@ -180,8 +181,9 @@ def _open_source(src: str, storage_options: dict[str, Any] | None) -> Iterator[I
 
 
 @contextmanager
-def _open_tar(src: str, storage_options: dict[str, Any] | None) -> Iterator[tarfile.TarFile]:
+def _open_tar(src: str, storage_options: dict[str, Any] | None) -> Iterator[tuple[tarfile.TarFile, int | None]]:
     with _open_source(src, storage_options) as handle:
+        packed = _size_of(handle)
         try:
             tar = tarfile.open(fileobj=handle, mode="r:*")  # noqa: SIM115 - closed below
         except (tarfile.TarError, EOFError, OSError):
@@ -189,7 +191,7 @@ def _open_tar(src: str, storage_options: dict[str, Any] | None) -> Iterator[tarf
                 f"archive {src} is not a readable .tar.gz archive (expected a gzip-compressed tar file)"
             ) from None
         with tar:
-            yield tar
+            yield tar, packed
 
 
 def _check_member(member: tarfile.TarInfo, src: str) -> str:
@@ -234,6 +236,23 @@ def _read_members(tar: tarfile.TarFile, src: str, limits: ArchiveLimits) -> dict
 
 def _gb(size: int) -> str:
     return f"{size / 1e9:.1f} GB"
+
+
+def _check_ratio(members: dict[str, tarfile.TarInfo], packed: int | None, src: str, limits: ArchiveLimits) -> None:
+    unpacked = sum(m.size for m in members.values())
+    if packed and unpacked > GiB and unpacked > limits.max_ratio * packed:
+        raise InvalidArgument(f"archive {src} ({packed / 1e6:.1f} MB) unpacks to {_gb(unpacked)},"
+                              f" {unpacked / packed:.0f} times its size (raise the limit with --max-ratio)")
+
+
+def _size_of(handle: IO[bytes]) -> int | None:
+    """The archive's own size, when its file can tell without reading it."""
+    try:
+        size = handle.seek(0, os.SEEK_END)
+        handle.seek(0)
+        return size
+    except (OSError, AttributeError, ValueError):
+        return None
 
 
 def _check_room(store: Store, members: dict[str, tarfile.TarInfo], src: str) -> None:
@@ -297,8 +316,10 @@ def import_archive(
     """
     src = os.fspath(src)
     validate = validate or tag_from_info
-    with _open_tar(src, storage_options) as tar:
-        members = _read_members(tar, src, limits or ArchiveLimits())
+    limits = limits or ArchiveLimits()
+    with _open_tar(src, storage_options) as (tar, packed):
+        members = _read_members(tar, src, limits)
+        _check_ratio(members, packed, src, limits)
         tag = validate(_read_info(tar, members, store, src), f"{src}!{store.info_file}")
         _check_room(store, members, src)
         with store.create(tag, overwrite=overwrite) as (tag, work):
