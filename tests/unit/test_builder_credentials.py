@@ -54,7 +54,8 @@ def test_the_build_is_refused_naming_the_files_unless_allowed(tmp_path: Path) ->
 
 @pytest.mark.parametrize(
     "value",
-    ["https://ci:s3cr3t@pypi.example.com/simple", "--index-url=https://__token__:pypi-Ag@host/simple"],
+    ["https://ci:s3cr3t@pypi.example.com/simple", "--index-url=https://__token__:pypi-Ag@host/simple",
+     "https://s3cr3tgl-token@gitlab.example.com/api/v4/projects/1/packages/pypi/simple"],
 )
 def test_index_options_with_passwords_are_refused_without_echoing_them(value: str) -> None:
     with pytest.raises(ConfigError, match=r"vtsfile.yaml: python.extra_index_url: .*--secret") as info:

@@ -36,15 +36,25 @@ _FINDINGS: dict[str, re.Pattern[bytes]] = {
 _PLACEHOLDERS = {b"password", b"pass", b"passwd", b"secret", b"token", b"xxx", b"***", b"changeme"}
 
 
+_URL_WITH_USER = re.compile(rb"[a-z][a-z0-9+.-]*://([^/\s@'\"<>]+)@", re.I)
+
+
 def check_option_urls(values: Iterable[tuple[str, str | None]], source: str) -> None:
-    """ConfigError naming the key when an option value holds a URL with a password."""
+    """ConfigError naming the key when an option value holds a URL with a password or a user
+    part (index tokens are often passed as the user name: `https://TOKEN@host/simple`)."""
     for key, value in values:
-        if value and _url_password(value.encode()):
+        if value and (_url_password(value.encode()) or _url_user(value.encode())):
             raise ConfigError(
-                f"{source}: {key}: the URL holds a password, which would be stored in the vts and the"
+                f"{source}: {key}: the URL holds a user name or password, which would be stored in the vts and the"
                 " image; pass it at image build time instead (vtsserving containerize --secret"
                 " id=pip_index_url,src=FILE, or PIP_INDEX_URL in the build environment)"
             )
+
+
+def _url_user(data: bytes) -> bool:
+    """A URL whose user part alone (no password) is literal text: often a token."""
+    return any(b":" not in m.group(1) and not m.group(1).startswith((b"$", b"{"))
+               for m in _URL_WITH_USER.finditer(data))
 
 
 def _url_password(data: bytes) -> bool:
