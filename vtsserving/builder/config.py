@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -16,6 +17,7 @@ from ._paths import check_file, check_folder
 
 VTSFILE = "vtsfile.yaml"
 DEFAULT_INCLUDE = ["*"]
+_LOCK_PLATFORM = re.compile(r"^(x86_64|aarch64)-(manylinux_2_\d{1,2}|unknown-linux-gnu)$")
 
 
 def _as_list(value: Any) -> Any:
@@ -30,6 +32,8 @@ class PythonOptions(BaseModel):
     requirements_txt: str | None = None
     packages: list[str] = Field(default_factory=list)
     lock_packages: bool = False
+    lock_tool: Literal["uv", "pip-tools"] = "uv"
+    lock_platform: str = "x86_64-manylinux_2_28"
     index_url: str | None = None
     no_index: bool = False
     trusted_host: list[str] = Field(default_factory=list)
@@ -43,6 +47,13 @@ class PythonOptions(BaseModel):
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return _as_list(value)
+
+    @field_validator("lock_platform")
+    @classmethod
+    def _platform(cls, value: str) -> str:
+        if not _LOCK_PLATFORM.match(value):
+            raise ValueError(f"expected a Linux target like x86_64-manylinux_2_28 or aarch64-manylinux_2_28, got {value!r}")
+        return value
 
 
 class CondaOptions(BaseModel):

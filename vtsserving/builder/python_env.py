@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
-import platform
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 
 from ..models import Model
 from .config import PythonOptions
-from .lock import compile_lock
+from .lock import LockInput, LockTarget, compile_lock
 from .python_version import mlflow_model_dir
 from .requirements import (
     Requirements,
@@ -43,6 +42,7 @@ class PythonPlan:
     pip_args: str | None
     wheels: list[str]
     lock_text: str | None = None
+    lock_target: dict[str, str] | None = None
 
     def requirements_text(self) -> str:
         lines = [_HEADER.format(source=self.source).rstrip()] + self.index_lines + self.requirements.options
@@ -70,13 +70,17 @@ def _user_requirements(opts: PythonOptions) -> Requirements:
     return reqs
 
 
+# Tools that only `vtsserving build`/`containerize` run on the building machine: not in images.
+_BUILD_ONLY = {"uv", "cyclonedx-python-lib"}
+
+
 def vtsserving_requirements() -> list[str]:
-    """The runtime dependencies of the running vtsserving (its extras left out)."""
+    """The runtime dependencies of the running vtsserving (its extras and build-only tools left out)."""
     try:
         requires = importlib.metadata.requires("vtsserving") or []
     except importlib.metadata.PackageNotFoundError:
         return []
-    return [r for r in requires if "extra ==" not in r and "extra==" not in r]
+    return [r for r in requires if "extra ==" not in r and "extra==" not in r and _name(r) not in _BUILD_ONLY]
 
 
 def _skinny_needs(models: list[Model]) -> list[str]:
@@ -133,18 +137,15 @@ def plan_python(opts: PythonOptions, models: list[Model], *, conda_used: bool,
 
 
 def _lock(plan: PythonPlan, opts: PythonOptions, python_version: str) -> None:
-    """Lock the requirements plus vtsserving's own, so the image installs one resolved set."""
+    """Lock the requirements plus vtsserving's own for the image's Python and platform, so the
+    image installs one resolved set, whatever machine ran the build."""
     lines = list(plan.index_lines) + plan.requirements.options + plan.requirements.lines
     lines += [r for r in vtsserving_requirements() if r not in lines]
     local = [f for f in opts.find_links if "://" not in f]
-    plan.lock_text = compile_lock(
-        "\n".join(lines) + "\n", constraints=plan.requirements.constraints, find_links=local,
-        wheels=opts.wheels, pip_args=opts.pip_args,
-    )
-    here = ".".join(platform.python_version_tuple()[:2])
-    if here != python_version:
-        logger.warning("requirements were locked with Python %s for an image with Python %s:"
-                       " build with Python %s for an exact lock", here, python_version, python_version)
+    target = LockTarget(python_version, opts.lock_platform)
+    inputs = LockInput("\n".join(lines) + "\n", plan.requirements.constraints, local, list(opts.wheels), opts.pip_args)
+    plan.lock_text = compile_lock(inputs, target, opts.lock_tool)
+    plan.lock_target = {"tool": opts.lock_tool, "python": target.python, "platform": target.platform}
 
 
 def write_python_env(env_dir: Path, plan: PythonPlan, python_version: str, vts_wheel: Path) -> dict[str, Any]:
@@ -170,6 +171,7 @@ def write_python_env(env_dir: Path, plan: PythonPlan, python_version: str, vts_w
         "requirements_from": plan.source,
         "requirements_txt": f"env/python/{REQUIREMENTS}",
         "lock_file": f"env/python/{LOCK}" if plan.lock_text is not None else None,
+        "lock_target": plan.lock_target,
         "requirements": plan.requirements.lines,
         "index_options": plan.index_lines,
         "pip_args": plan.pip_args,

@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlparse
 
 from ..exceptions import BuildError
 from ._cache import cache_dir
+from ._uv import find_uv
 
 _DIST = "vtsserving"
 _SKIP_DIRS = {"__pycache__", ".git", ".venv", "node_modules", ".pytest_cache", ".ruff_cache"}
@@ -79,7 +80,7 @@ def vtsserving_wheel() -> Path:
 
 
 def _build_from_checkout(root: Path, out: Path) -> Path:
-    uv = shutil.which("uv") or _uv_from_package()
+    uv = find_uv()
     if uv:
         cmd = [uv, "build", "--wheel", "--quiet", "--out-dir", str(out), str(root)]
     else:
@@ -90,17 +91,6 @@ def _build_from_checkout(root: Path, out: Path) -> Path:
         tail = " | ".join((proc.stderr or proc.stdout).strip().splitlines()[-3:])
         raise BuildError(f"could not build a wheel of vtsserving from {root}: {tail}")
     return wheels[0]
-
-
-def _uv_from_package() -> str | None:
-    try:
-        from uv import find_uv_bin
-    except ImportError:
-        return None
-    try:
-        return find_uv_bin()
-    except FileNotFoundError:
-        return None
 
 
 def _installed_hash(dist: importlib.metadata.Distribution) -> str:

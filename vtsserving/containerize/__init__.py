@@ -4,6 +4,7 @@
 """
 
 from .backends import BACKENDS, Backend, detect
+from .cache import CachePlan, plan_cache
 from .dockerfile import (
     CUSTOM_TEMPLATE,
     SETUP_SCRIPT,
@@ -12,20 +13,27 @@ from .dockerfile import (
     render_dockerfile,
     write_docker_files,
 )
-from .image import ImageResult, build, vts_docker_options
+from .image import DryRun, ImageResult, build, dry_run, vts_docker_options
 from .options import DockerOptions
+from .sbom import SBOM_LABEL, SbomResult
 
 __all__ = [
     "BACKENDS",
     "CUSTOM_TEMPLATE",
+    "SBOM_LABEL",
     "SETUP_SCRIPT",
     "Backend",
+    "CachePlan",
     "DockerOptions",
+    "DryRun",
     "ImageResult",
+    "SbomResult",
     "build",
     "check_variant",
     "default_base_image",
     "detect",
+    "dry_run",
+    "plan_cache",
     "render_dockerfile",
     "vts_docker_options",
     "write_docker_files",

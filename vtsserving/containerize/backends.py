@@ -34,6 +34,9 @@ class BuildRequest:
     platform: str | None = None
     no_cache: bool = False
     network: str | None = None
+    pull: bool = False
+    target: str | None = None
+    cache_args: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,10 @@ class Backend:
         if self.name == "docker":
             return self._docker_build(req)
         return self._oci_build(req)
+
+    def tag_command(self, image: str, ref: str) -> list[str]:
+        """Give the built `image` one more name."""
+        return [*self.tool_command(), "tag", image, ref]
 
     def push_command(self, tag: str) -> list[str]:
         if self.name == "docker":
@@ -83,7 +90,8 @@ class Backend:
                 "--secret needs BuildKit (docker buildx, or a docker client before 23.0 with "
                 "DOCKER_BUILDKIT=1) or --backend buildah; the legacy builder has no build secrets"
             )
-        return [*cmd, *_common_args(req), str(req.context)]
+        pull = ["--pull"] if req.pull else []
+        return [*cmd, *_common_args(req), *pull, *req.cache_args, str(req.context)]
 
     def _oci_build(self, req: BuildRequest) -> list[str]:
         verb = "bud" if self.name == "buildah" else "build"
@@ -92,7 +100,8 @@ class Backend:
             cmd += ["--isolation", "chroot"]
             if _in_docker_daemon(req.base_image) and not self._has_image(req.base_image):
                 cmd += ["--from", f"docker-daemon:{req.base_image}"]
-        return [*cmd, *_common_args(req), str(req.context)]
+        pull = ["--pull=always"] if req.pull else []
+        return [*cmd, *_common_args(req), *pull, *req.cache_args, str(req.context)]
 
     def _has_image(self, image: str) -> bool:
         proc = run_quiet([*self.tool_command(), "image", "exists", image])
@@ -115,6 +124,8 @@ def _common_args(req: BuildRequest) -> list[str]:
         args.append("--no-cache")
     if req.network:
         args += ["--network", req.network]
+    if req.target:
+        args += ["--target", req.target]
     return args
 
 

@@ -40,7 +40,8 @@ _STEP_NOISE = re.compile(r"--mount=\S+\s+|\b[A-Z][A-Z0-9_]*=\S*\s+")
 
 
 def progress_mode(progress: str) -> str:
-    """`plain` or `tty`: auto means tty only on a terminal outside CI."""
+    """`plain`, `tty` or `quiet` (no log; a failure still shows its step): auto means tty only on
+    a terminal outside CI."""
     if progress != "auto":
         return progress
     in_ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -72,6 +73,11 @@ class BuildLog:
 
             step, last = escape(self.steps[self.current][:100]), escape(line[-80:])
             self._status.update(f"[bold]{step}[/] [dim]{last}[/]")
+
+    def info(self, line: str) -> None:
+        """A line of VtsServing's own (what is built, pushed, written): hidden in quiet mode."""
+        if self.mode != "quiet":
+            self.echo(line)
 
     def _parse(self, line: str) -> None:
         if m := _BK_ERROR.match(line):

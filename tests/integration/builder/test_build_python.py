@@ -10,7 +10,6 @@ import yaml
 from click.testing import CliRunner
 
 import vtsserving
-from vtsserving.builder import lock as lock_module
 from vtsserving.cli import cli
 from vtsserving.models import ModelContext
 
@@ -180,35 +179,3 @@ def test_seed_mlflow_requirements_via_env_var(make_ctx, tmp_path: Path, monkeypa
     lines = _reqs(vts)
     assert any(ln.startswith("mlflow") for ln in lines) and "scikit-learn" in lines
     assert Path(vts.path, "models/my_mlflow_model/latest").is_file()
-
-
-@pytest.mark.slow
-def test_lock_with_pip_compile_then_reuse(make_ctx, monkeypatch: pytest.MonkeyPatch) -> None:
-    """pip-compile resolves against PyPI once; the same inputs then reuse the lock offline."""
-    ctx = make_ctx({"service": "service:svc", "python": {"packages": ["six==1.16.0"], "lock_packages": True}})
-    first = vtsserving.build(build_ctx=ctx)
-    lock = Path(first.path, "env/python/requirements.lock.txt").read_text()
-    assert "six==1.16.0" in lock and "pydantic==" in lock  # vtsserving's own deps are locked too
-    assert first.info.python["lock_file"] == "env/python/requirements.lock.txt"
-
-    def no_resolver(*args, **kwargs):  # failure injection: the resolver must not run again
-        raise AssertionError("pip-compile ran although the inputs did not change")
-
-    monkeypatch.setattr(lock_module, "_run_pip_compile", no_resolver)
-    second = vtsserving.build(build_ctx=ctx)
-    assert Path(second.path, "env/python/requirements.lock.txt").read_text() == lock
-
-
-def test_failed_lock_shows_pip_compile_reason(make_ctx, store_items, tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("VTSSERVING_CACHE_DIR", str(tmp_path / "cache"))
-    ctx = make_ctx({"service": "service:svc",
-                    "python": {"packages": ["surely-not-a-package-vts==9.9"], "lock_packages": True,
-                               "no_index": True}})
-    result = CliRunner().invoke(cli, ["build", str(ctx)])
-    assert result.exit_code != 0
-    line = result.output.strip()
-    assert line.startswith("Error: python.lock_packages: pip-compile failed:")
-    assert "surely-not-a-package-vts" in line
-    assert store_items() == []
-    assert not list((tmp_path / "cache" / "locks").glob("*.txt"))
