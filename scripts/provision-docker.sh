@@ -6,7 +6,7 @@
 #
 # No image registry is reachable here, so the base image is made from Debian packages
 # (debootstrap) and imported with `docker import`. Also installs buildah and docker-registry
-# for the containerize backend and push tests. Needs root.
+# for the containerize backend and push tests, and haproxy for the rolling-update test. Needs root.
 set -euo pipefail
 
 BASE_IMAGE="${VTS_TEST_BASE_IMAGE:-vtsserving-test-base:bookworm}"
@@ -22,6 +22,7 @@ command -v dockerd >/dev/null 2>&1 || need_pkgs+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || need_pkgs+=(debootstrap)
 command -v buildah >/dev/null 2>&1 || need_pkgs+=(buildah)
 command -v docker-registry >/dev/null 2>&1 || need_pkgs+=(docker-registry)
+command -v haproxy >/dev/null 2>&1 || need_pkgs+=(haproxy)  # the rolling-update e2e test
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   say "installing ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive

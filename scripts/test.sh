@@ -12,6 +12,9 @@ cd "$(dirname "$0")/.."
 
 . scripts/lib/venv.sh
 ensure_venv test
+# The kserve SDK pins pandas<3 and protobuf<7: it gets a venv of its own, used by the one test
+# that builds the generated InferenceService with it (tests/unit/test_deploy_validation.py).
+ensure_side_venv kserve "kserve==0.21.0"
 .venv/bin/python -c "import vtsserving, mlflow, torch, sklearn"
 export PATH="$PWD/.venv/bin:$PATH"
 

@@ -17,4 +17,5 @@ COMMANDS = {
     "export": "vtsserving.cli.vts:export_vts",
     "import": "vtsserving.cli.vts:import_vts",
     "containerize": "vtsserving.cli.containerize:containerize",
+    "deploy": "vtsserving.cli.deploy:deploy",
 }

@@ -96,3 +96,9 @@ class PayloadTooLarge(BadInput):
     """A request body is over the server's configured size limit."""
 
     status_code = 413
+
+
+class RequestTimeout(BadInput):
+    """A request body did not arrive within the server's body timeout."""
+
+    status_code = 408

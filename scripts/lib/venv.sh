@@ -32,3 +32,27 @@ ensure_venv() {
   "$venv/bin/python" -c "import vtsserving" || { echo "[setup] install failed"; return 1; }
   echo "$want" >"$stamp"
 }
+
+# ensure_side_venv NAME "REQUIREMENT ..."   e.g. ensure_side_venv kserve "kserve==0.21.0"
+# A venv of its own (.venv-NAME) for a tool whose pins clash with the suite's (kserve pins pandas<3).
+ensure_side_venv() {
+  local name="$1" reqs="$2" python="${PYTHON:-python3}" venv=".venv-$1"
+  local stamp="$venv/.vts-install" want
+  want=$(printf '%s' "$reqs" | sha256sum | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    return 0
+  fi
+  echo "[setup] creating $venv ($reqs)"
+  rm -rf "$venv"
+  "$python" -m venv "$venv" || return 1
+  local log
+  log=$(mktemp)
+  # shellcheck disable=SC2086 # the requirements are separate words
+  if ! "$venv/bin/python" -m pip install -q $reqs >"$log" 2>&1; then
+    grep -v '^WARNING: Location' "$log" | tail -30
+    rm -f "$log"
+    return 1
+  fi
+  rm -f "$log"
+  echo "$want" >"$stamp"
+}

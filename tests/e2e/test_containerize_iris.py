@@ -4,18 +4,23 @@ One image is built per module (each cold build costs minutes on 2 cores) and sha
 tests. The model is logged with explicit `pip_requirements`: on this machine MLflow's inference
 also records packages that happen to be installed (torch+cpu, pytest), which a plain image
 cannot install from PyPI; the vtsfile still takes them from the model's requirements.txt.
+The same image, run as SageMaker runs it (`docker run IMAGE serve`), answers the iris requests of
+tests/integration/mlflow/scoring_corpus.py as `mlflow models serve` does, and KServe V2 (issue 13).
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import socket
 import subprocess
+import sys
 import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from _containerize_flow import VTSSERVING, build_vts, containerize, run
 from _containerize_helpers import (
@@ -28,7 +33,12 @@ from _containerize_helpers import (
     wait_http,
 )
 
+sys.path.insert(0, str(Path(__file__).parents[1] / "integration" / "mlflow"))
+from scoring_corpus import COLUMNS, ROWS, Case, cases, check, serving_examples  # noqa: E402
+from scoring_servers import start_mlflow, stop_all, wait_all  # noqa: E402
+
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
+SAGEMAKER_PORT = 8080
 
 SETOSA = [[5.1, 3.5, 1.4, 0.2]]
 VIRGINICA = [[6.7, 3.0, 5.2, 2.3]]
@@ -36,18 +46,21 @@ VIRGINICA = [[6.7, 3.0, 5.2, 2.3]]
 TRAIN = """
 import mlflow, numpy, pandas, scipy, sklearn
 import vtsserving
+from mlflow.models import infer_signature
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 
-X, y = load_iris(return_X_y=True)
+data = load_iris(as_frame=True)
+X, y = data.data.set_axis(COLUMNS_HERE, axis=1), data.target
 clf = LogisticRegression(max_iter=1000).fit(X, y)
 mlflow.set_tracking_uri("sqlite:///mlflow.db")
 reqs = [f"mlflow=={mlflow.__version__}", f"scikit-learn=={sklearn.__version__}",
         f"numpy=={numpy.__version__}", f"pandas=={pandas.__version__}", f"scipy=={scipy.__version__}"]
 with mlflow.start_run():
-    info = mlflow.sklearn.log_model(clf, name="model", pip_requirements=reqs)
+    info = mlflow.sklearn.log_model(clf, name="model", pip_requirements=reqs,
+                                    signature=infer_signature(X, clf.predict(X)), input_example=X.iloc[:2])
 vtsserving.mlflow.import_model("iris_clf", info.model_uri, signatures={"predict": {"batchable": True}})
-"""
+""".replace("COLUMNS_HERE", repr(COLUMNS))
 
 SERVICE = """
 import numpy as np
@@ -129,7 +142,7 @@ def test_serve_port_option_help_and_labels(iris_image: tuple[str, dict]) -> None
 def test_sbom_and_installed_list_match_the_image(iris_image: tuple[str, dict]) -> None:
     image, sbom = iris_image[1]["tags"][0], iris_image[1]["sbom"]
     bom = json.loads(Path(sbom).read_text())
-    listed = {(c["name"].lower(), c["version"]) for c in bom["components"]}
+    listed = {(c["name"].lower(), c["version"]) for c in bom["components"] if c["purl"].startswith("pkg:pypi/")}
     code = ("from importlib.metadata import distributions as d;"
             "print('\\n'.join(f'{x.metadata[\"Name\"].lower()}=={x.version}' for x in d()))")
     inside = docker("run", "--rm", image, "python3", "-c", code).stdout.split()
@@ -278,3 +291,65 @@ def test_unknown_tag_and_port_in_use(project: tuple[Path, dict[str, str]], iris_
             logs = docker("logs", container)
             assert "already in use" in (logs.stdout + logs.stderr).lower() or "address in use" in (logs.stdout + logs.stderr).lower()
     assert docker("ps", "-a", "-q", "-f", f"id={container}").stdout.strip() == ""
+
+
+def _send(url: str, case: Case) -> httpx.Response:
+    headers = {"content-type": case.content_type} if case.content_type else {}
+    return httpx.request(case.method, url + case.path, content=case.body, headers=headers, timeout=60)
+
+
+def test_sagemaker_serve_answers_as_mlflow_models_serve(
+    iris_image: tuple[str, dict], project: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    """`docker run IMAGE serve`, exactly as SageMaker runs it: port 8080, /ping, /invocations.
+
+    Every iris case of the corpus goes to the image and to `mlflow models serve` of the same
+    model folder on this host, and the parity rule holds; KServe V2 gives the same predictions.
+    Parquet is left out: the image installs the model's requirements, which have no pyarrow.
+    """
+    root, env = project
+    image = iris_image[1]["tags"][0]
+    _wait_port_free(SAGEMAKER_PORT)
+    (folder,) = Path(env["VTSSERVING_HOME"], "models", "iris_clf").glob("*/mlflow_model")
+    reference = start_mlflow("iris", str(folder), tmp_path)
+    url = f"http://127.0.0.1:{SAGEMAKER_PORT}"
+    try:
+        with running(image, "serve") as container:
+            wait_http(url + "/ping", container)
+            wait_all([reference])
+            corpus = [c for c in cases("sklearn") + serving_examples("sklearn", folder) if "parquet" not in c.label]
+            for case in corpus:
+                check(case, _send(reference.url, case), _send(url, case))
+            _check_v2(url)
+    finally:
+        stop_all([reference])
+
+
+def _wait_port_free(port: int, timeout: float = 180) -> None:
+    """SageMaker's port is fixed: wait while another run of this test holds it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) != 0:
+                return
+        if time.monotonic() > deadline:
+            pytest.fail(f"port {port} stayed in use on this host for {timeout:.0f}s: SageMaker's contract needs it")
+        time.sleep(1)
+
+
+def _check_v2(url: str) -> None:
+    import numpy as np
+    import tritonclient.http as triton
+
+    client = triton.InferenceServerClient(url.removeprefix("http://"))
+    assert client.is_server_ready() and client.is_model_ready("iris_clf")
+    assert [t["datatype"] for t in client.get_model_metadata("iris_clf")["inputs"]] == ["FP64"] * 4
+    rows = np.array(ROWS)
+    inputs = []
+    for i, name in enumerate(COLUMNS):
+        tensor = triton.InferInput(name, [len(rows)], "FP64")
+        tensor.set_data_from_numpy(rows[:, i])
+        inputs.append(tensor)
+    predictions = client.infer("iris_clf", inputs).as_numpy("predictions").tolist()
+    scored = httpx.post(url + "/invocations", json={"dataframe_split": {"columns": COLUMNS, "data": ROWS}})
+    assert predictions == scored.json()["predictions"] == [0, 2, 1]

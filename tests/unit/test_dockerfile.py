@@ -232,7 +232,7 @@ def test_entrypoint_dispatch(vts: Path, tmp_path: Path) -> None:
     assert run() == f"{serve} 3000"
     assert run(port="8080") == f"{serve} 8080"
     assert run("serve") == f"{serve} 8080"  # SageMaker runs `docker run IMAGE serve` and calls port 8080
-    assert run("serve", port="9000") == f"{serve} 9000"
+    assert run("serve", port="9000") == f"{serve} 8080"  # the image sets PORT=3000 for the no-argument form
     assert run("serve", "--port", "5000") == f"{serve} 8080 --port 5000"
     assert run("--help") == "vtsserving --help"
     assert run("models", "list") == "vtsserving models list"

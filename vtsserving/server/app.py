@@ -1,5 +1,8 @@
 """The ASGI app of a service: its APIs, OpenAPI + Swagger UI, health routes and metrics.
 
+A service that serves imported MLflow models also speaks MLflow's scoring protocol
+(`scoring.py`: `/ping`, `/version`, `/invocations`) and KServe's V2 protocol (`v2.py`).
+
 Models load in the background after startup: `/livez` answers at once, `/readyz` and the APIs
 answer 503 (with Retry-After) until every runner is ready. After loading, `gc.freeze()` moves
 the model's objects out of the collector's sight, which shortens full collections (p99).
@@ -21,12 +24,16 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 
-from ..exceptions import PayloadTooLarge, ServiceUnavailable, VtsServingError
+from ..exceptions import InternalError, ServiceUnavailable, VtsServingError
+from ..frameworks.mlflow import is_scoring_api
 from . import metrics
+from .body import read_body
 from .config import ServerConfig
 from .docs import swagger_routes
 from .middleware import ServingApp
 from .readiness import Readiness
+from .scoring import extra_apis, scoring_error_response, scoring_routes
+from .v2 import v2_routes
 
 if TYPE_CHECKING:
     from ..service import InferenceAPI, Service
@@ -42,39 +49,19 @@ def error_response(exc: VtsServingError, request_id: str) -> Response:
     return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
 
-async def _read_body(request: Request, limit: int) -> None:
-    """Read the body once, refusing it past `limit` bytes (413), and cache it on the request."""
-    length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > limit:
-        raise PayloadTooLarge(f"the request body is {length} bytes; the limit is {limit} bytes")
-    chunks, size = [], 0
-    receive = request.receive  # ASGI messages directly: Request.stream() is an async generator
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            raise ClientDisconnect()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"the request body is over the {limit}-byte limit")
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    request._body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-
-
 def _api_endpoint(api: InferenceAPI, state: Readiness, config: ServerConfig) -> Any:
     from ..io import Multipart
 
-    limit = config.api_server.max_body_size
+    limit, body_timeout = config.api_server.max_body_size, config.api_server.body_timeout
     as_kwargs = isinstance(api.input, Multipart)
+    render_error = scoring_error_response if is_scoring_api(api) else error_response
 
     async def endpoint(request: Request) -> Response:
         request_id = request.headers.get("x-request-id") or secrets.token_hex(8)
         try:
             if not state.ready:
                 raise ServiceUnavailable(state.error or "not ready: models are loading", retry_after=1)
-            await _read_body(request, limit)
+            await read_body(request, limit, body_timeout)
             value = await api.input.from_http_request(request)
             args, kwargs = ((), value) if as_kwargs else ((value,), {})
             if api.is_async:
@@ -85,17 +72,13 @@ def _api_endpoint(api: InferenceAPI, state: Readiness, config: ServerConfig) -> 
         except VtsServingError as exc:
             if exc.status_code >= 500 and not isinstance(exc, ServiceUnavailable):
                 log.error("request %s to %s failed", request_id, api.route, exc_info=exc)
-            return error_response(exc, request_id)
+            return render_error(exc, request_id)
         except ClientDisconnect:
             return Response(status_code=400)  # the client left mid-body: nobody to answer, nothing to log
         except Exception:
             log.exception("request %s to %s failed in the service code", request_id, api.route)
-            body = {
-                "error": f"internal error in API {api.name!r}; see the server log for request {request_id}",
-                "type": "InternalError",
-                "request_id": request_id,
-            }
-            return JSONResponse(body, status_code=500, headers={"x-request-id": request_id})
+            message = f"internal error in API {api.name!r}; see the server log for request {request_id}"
+            return render_error(InternalError(message), request_id)
         response.headers["x-request-id"] = request_id
         return response
 
@@ -154,7 +137,8 @@ def create_app(svc: Service, config: ServerConfig | None = None, readiness: Read
     async def docs_json(request: Request) -> Response:
         return JSONResponse(spec)
 
-    endpoints = {api.route: _api_endpoint(api, state, config) for api in svc.apis.values()}
+    apis = [*svc.apis.values(), *extra_apis(svc)]
+    endpoints = {api.route: _api_endpoint(api, state, config) for api in apis}
     routes: list[Route | Mount] = [
         Route(path, endpoint, methods=["POST"]) for path, endpoint in endpoints.items()
     ]
@@ -165,6 +149,8 @@ def create_app(svc: Service, config: ServerConfig | None = None, readiness: Read
         Route("/metrics", metrics_route, methods=["GET"]),
         Route("/docs.json", docs_json, methods=["GET"]),
         *swagger_routes(svc.name),
+        *scoring_routes(svc, state),
+        *v2_routes(svc, state, config.api_server),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.readiness = state

@@ -22,7 +22,7 @@ SLOW = 1000
 def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("slow")
     config = tmp / "server.yaml"
-    config.write_text("api_server: {header_timeout: 3, max_connections: 600}\n")
+    config.write_text("api_server: {header_timeout: 3, body_timeout: 2, max_connections: 600}\n")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(1024, hard), hard))  # the common default, inherited
     try:
@@ -59,6 +59,19 @@ def test_an_unfinished_request_head_is_closed_after_the_deadline(guarded: Server
         assert 2 <= time.monotonic() - start < 8  # header_timeout is 3 s
     finally:
         sock.close()
+
+
+def test_a_body_that_trickles_in_gets_408_after_the_body_timeout(guarded: Server) -> None:
+    port = int(guarded.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(b"POST /upper HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                     b"Content-Length: 100\r\n\r\nonly ten b")
+        start = time.monotonic()
+        sock.settimeout(15)
+        answer = sock.recv(4096)
+        waited = time.monotonic() - start
+    assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
+    assert b"did not arrive within 2 s" in answer and 1.5 <= waited < 10
 
 
 def test_a_thousand_slow_connections_do_not_stop_normal_requests(guarded: Server) -> None:

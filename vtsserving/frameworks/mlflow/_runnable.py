@@ -1,7 +1,10 @@
-"""The Runnable behind `vtsserving.mlflow.get(tag).to_runner()`: one pyfunc `predict`.
+"""The Runnable behind `vtsserving.mlflow.get(tag).to_runner()`: pyfunc `predict`, two ways.
 
 `predict(data, params=None)` shapes `data` by the MLflow signature (`_inputs.py`), then calls
-pyfunc `predict`. For an sklearn model given input that already matches its signature exactly
+pyfunc `predict`. `pyfunc_predict(data, params=None)` calls pyfunc `predict` with `data` as it
+is, never batched: MLflow's scoring protocol (`_scoring.py`) parses a request with MLflow's own
+code and runs the model through it, so that the model sees exactly what `mlflow models serve`
+would give it. For an sklearn model given input that already matches its signature exactly
 (names, order, dtypes) and no params, MLflow's schema enforcement would hand the table on
 unchanged at about 1 ms a call, so the flavor's own predict function is called directly: the
 same function on the same values. A plain sklearn estimator (not a pipeline or meta-estimator)
@@ -24,6 +27,7 @@ from ._inputs import prepare_input
 from ._schema import columns_of, tensor_of
 
 _DIRECT_LOADERS = ("mlflow.sklearn",)
+PYFUNC_PREDICT = "pyfunc_predict"
 
 
 def get_runnable(model: Model) -> type[Runnable]:
@@ -63,7 +67,13 @@ def get_runnable(model: Model) -> type[Runnable]:
                 raise _as_bad_input(exc) from None
             raise
 
+    def pyfunc_predict(self: MLflowPyfuncRunnable, data: Any, params: dict[str, Any] | None = None) -> Any:
+        if params is None:
+            return self.model.predict(data)
+        return self.model.predict(data, params=params)
+
     signature = model.info.signatures.get("predict")
+    MLflowPyfuncRunnable.add_method(pyfunc_predict, PYFUNC_PREDICT)
     MLflowPyfuncRunnable.add_method(
         predict,
         "predict",

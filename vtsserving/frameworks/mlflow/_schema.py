@@ -15,12 +15,6 @@ if TYPE_CHECKING:
     import mlflow.models
 
 
-# MLflow column types that numpy can hold directly.
-NUMPY_TYPES = {
-    "double": "float64", "float": "float32", "long": "int64", "integer": "int32", "boolean": "bool",
-}
-
-
 @dataclass(frozen=True)
 class ColumnsInput:
     """A model that takes named columns: their names, MLflow types and which are required."""
@@ -28,11 +22,6 @@ class ColumnsInput:
     names: list[str]
     types: list[str]
     required: list[str]
-
-    @property
-    def dtype(self) -> str | None:
-        """The numpy dtype every column shares, when they share one numpy can hold."""
-        return NUMPY_TYPES.get(self.types[0]) if len(set(self.types)) == 1 else None
 
 
 @dataclass(frozen=True)

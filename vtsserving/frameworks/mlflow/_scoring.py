@@ -1,230 +1,271 @@
-"""MLflow's scoring protocol: the `/invocations` request and response bodies as IO descriptors.
+"""MLflow's scoring protocol for one imported model: what `mlflow models serve` answers.
 
-`vtsserving serve mlflow-model:TAG` (or `vtsserving.mlflow.service(TAG)` in a service file) serves
-`POST /invocations` as `mlflow models serve` does: JSON with `dataframe_split`,
-`dataframe_records`, `instances` or `inputs` (plus optional `params`), or a CSV body; the answer
-is `{"predictions": ...}`. The model's MLflow signature gives the OpenAPI schema and checks
-input (column names, types, tensor shape) before the model sees it: a mismatch is a 400.
-Numeric tables whose columns share one type travel as numpy arrays, so the batcher merges
-them cheaply; the runner gives them the signature's column names.
+`MLflowScoring(model, runner).invocations(body, content_type)` gives the status, body and media
+type MLflow's scoring server gives for `POST /invocations`: the same content-type rules (415 in
+text/plain), MLflow's own functions to parse JSON (`dataframe_split`, `dataframe_records`,
+`instances`, `inputs`, `params`, the unified chat/completions/embeddings bodies), CSV and
+Parquet, MLflow's schema enforcement (pyfunc `predict`), MLflow's JSON writer (`NaN`,
+`Infinity`) and its error body `{"error_code", "message", "stack_trace"}`. The model runs on the
+runner's model thread (`pyfunc_predict`). Numeric tables that already fit the signature take a
+fast path (`_fast.py`) to the batcher. Beyond MLflow: a request without a Content-Type is read
+as JSON (MLflow answers 500), and no request gets a 5xx that MLflow would refuse.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import json
+import logging
+import os
+import traceback
+from io import BytesIO, StringIO
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ...exceptions import BadInput
-from ...io.base import IODescriptor, dump_json, load_json
-from ._schema import NUMPY_TYPES, columns_input, tensor_of
+from ...exceptions import BadInput, ServiceUnavailable, VtsServingError
+from ._fast import FAST_CONTENT_TYPES, JSON, FastTable, predictions_json
+from ._schema import mlflow_signature
+from ._tensors import NamedTensor, input_specs, model_input, named_outputs, output_specs
 
-_FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
-_JSON_TYPES = {
-    "double": "number", "float": "number", "long": "integer", "integer": "integer",
-    "boolean": "boolean", "string": "string", "binary": "string", "datetime": "string",
-}
+if TYPE_CHECKING:
+    from ...models import Model
+    from ...runner import Runner
 
+log = logging.getLogger("vtsserving.mlflow")
 
-class ScoringRequest:
-    """Parsed `/invocations` body: the model input and MLflow `params`."""
-
-    __slots__ = ("data", "params")
-
-    def __init__(self, data: Any, params: dict[str, Any] | None) -> None:
-        self.data, self.params = data, params
+CSV = "text/csv"
+PARQUET = "application/vnd.apache.parquet"
+_UNSET: Any = object()
 
 
-class MLflowScoringInput(IODescriptor):
-    """The `/invocations` request body, checked against the model's MLflow signature."""
+class ScoringReply(NamedTuple):
+    """One `/invocations` answer: HTTP status, body and media type."""
 
-    accepts = ("application/json", "text/csv")
+    status: int
+    body: bytes
+    media_type: str
 
-    def __init__(self, signature: Any = None) -> None:
-        schema = signature.inputs if signature is not None else None
-        self.columns = columns_input(schema)
-        self.tensor = tensor_of(schema)
-        super().__init__()
 
-    def parse(self, body: bytes, content_type: str) -> ScoringRequest:
-        if content_type.split(";")[0].strip().lower() == "text/csv":
-            import io
+def error_reply(
+    status: int, error_code: str, message: str, stack_trace: str | None = None, request_id: str | None = None
+) -> ScoringReply:
+    """MLflow's error body: `{"error_code", "message"}`, `stack_trace` and `request_id` when known."""
+    body: dict[str, Any] = {"error_code": error_code, "message": message}
+    if stack_trace:
+        body["stack_trace"] = stack_trace
+    if request_id:
+        body["request_id"] = request_id
+    return ScoringReply(status, json.dumps(body).encode(), JSON)
 
-            import pandas as pd
 
+class MLflowScoring:
+    """`/invocations`, `/version` and tensor inference for one MLflow model and its runner."""
+
+    def __init__(self, model: Model, runner: Runner) -> None:
+        self.model = model
+        self.runner = runner
+        self._fast: FastTable | None = _UNSET
+        self._signature: Any = _UNSET
+
+    @property
+    def name(self) -> str:
+        return self.model.tag.name
+
+    @staticmethod
+    def version() -> str:
+        """The MLflow version, as `GET /version` of MLflow's scoring server answers."""
+        from mlflow.version import VERSION
+
+        return VERSION
+
+    # -- /invocations --------------------------------------------------------------------------
+    async def invocations(self, body: bytes, content_type: str | None) -> ScoringReply:
+        """Score one request body as `mlflow models serve` does."""
+        content_type = content_type or JSON
+        if content_type in FAST_CONTENT_TYPES:
+            fast = self._fast_table()
+            rows = fast.rows(body) if fast is not None else None
+            if rows is not None:
+                reply = await self._fast_predict(rows)
+                if reply is not None:
+                    return reply
+        return await asyncio.to_thread(self._invoke, body, content_type)
+
+    async def _fast_predict(self, rows: Any) -> ScoringReply | None:
+        try:
+            result = await self.runner.predict.async_run(rows)
+            body = predictions_json(result)
+            if body is None:
+                body = _mlflow_json(result, unwrapped=False)
+        except ServiceUnavailable:
+            raise
+        except Exception:  # noqa: BLE001 - MLflow's path runs the request again and words the error
+            return None
+        return ScoringReply(200, body, JSON)
+
+    def _invoke(self, body: bytes, content_type: str) -> ScoringReply:
+        from mlflow.exceptions import MlflowException
+
+        try:
+            return _invocations(body, content_type, _RunnerModel(self._pyfunc().metadata, self.runner))
+        except MlflowException as exc:
+            return _from_mlflow_exception(exc)
+        except ServiceUnavailable:
+            raise
+        except Exception as exc:  # noqa: BLE001 - e.g. a prediction json cannot write: still the request's
+            log.warning("scoring request failed: %s: %s", type(exc).__name__, exc)
+            return error_reply(400, "BAD_REQUEST", f"{type(exc).__name__}: {exc}", traceback.format_exc())
+
+    def _pyfunc(self) -> Any:
+        os.environ.setdefault("_MLFLOW_IS_IN_SERVING_ENVIRONMENT", "true")  # as MLflow's server sets it
+        return self.runner.runnable.model
+
+    def _fast_table(self) -> FastTable | None:
+        if self._fast is _UNSET:
+            metadata = self._pyfunc().metadata
+            hinted = getattr(metadata, "_is_signature_from_type_hint", lambda: False)()
+            self._fast = FastTable.for_schema(metadata.get_input_schema(), hinted)
+        return self._fast
+
+    # -- tensors (KServe V2) -------------------------------------------------------------------
+    def signature(self) -> Any:
+        """The model's MLflow signature, read from its MLmodel file (no model load)."""
+        if self._signature is _UNSET:
+            self._signature = mlflow_signature(self.model)
+        return self._signature
+
+    def tensor_inputs(self) -> list[NamedTensor]:
+        signature = self.signature()
+        return input_specs(signature.inputs if signature is not None else None)
+
+    def tensor_outputs(self) -> list[NamedTensor]:
+        signature = self.signature()
+        return output_specs(signature.outputs if signature is not None else None)
+
+    async def infer(self, tensors: dict[str, Any], params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Run the model on named arrays (with MLflow `params`); its prediction as named arrays."""
+        signature = self.signature()
+        outputs = signature.outputs if signature is not None else None
+        fast = self._fast_table() if not params else None
+        array = fast.from_columns(tensors) if fast is not None else None
+        if array is not None:
             try:
-                return ScoringRequest(self._table(pd.read_csv(io.BytesIO(body))), None)
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise BadInput(f"the request body is not valid CSV: {exc}") from None
-        doc = load_json(body)
-        if not isinstance(doc, dict):
-            raise BadInput(f"expected a JSON object with one of the keys {list(_FORMATS)}")
-        keys = [k for k in _FORMATS if k in doc]
-        if len(keys) != 1 or len(doc) != 1 + ("params" in doc):
-            raise BadInput(
-                f"expected a JSON object with exactly one of {list(_FORMATS)} (and optional"
-                f" 'params'); got keys {sorted(doc)}"
-            )
-        params = doc.get("params")
-        if params is not None and not isinstance(params, dict):
-            raise BadInput("'params' must be a JSON object")
-        key = keys[0]
-        value = doc[key]
-        if key == "dataframe_split":
-            data = self._split(value)
-        elif key == "dataframe_records":
-            data = self._records(value)
-        else:
-            data = self._tensor(value)
-        return ScoringRequest(data, params or None)
-
-    # -- formats ------------------------------------------------------------------------------
-    def _split(self, value: Any) -> Any:
-        if not isinstance(value, dict) or not isinstance(value.get("data"), list):
-            raise BadInput('dataframe_split expects {"columns": [...], "data": [[...], ...]}')
-        columns = value.get("columns")
-        rows = value["data"]
-        if columns is None and self.columns is not None:
-            columns = self.columns.names
-        if not isinstance(columns, list) or not all(isinstance(r, list) for r in rows):
-            raise BadInput('dataframe_split expects "columns" (a list of names) and "data" (a list of rows)')
-        bad = [i for i, r in enumerate(rows) if len(r) != len(columns)]
-        if bad:
-            raise BadInput(f"dataframe_split row {bad[0]} has {len(rows[bad[0]])} values; expected {len(columns)}")
-        if self.columns is not None and columns == self.columns.names and self.columns.dtype:
-            return self._fast_rows(rows)
-        import pandas as pd
-
-        return self._table(pd.DataFrame(rows, columns=[str(c) for c in columns]))
-
-    def _records(self, value: Any) -> Any:
-        import pandas as pd
-
-        if isinstance(value, dict):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
-            raise BadInput("dataframe_records expects a list of JSON objects (one a row)")
-        if self.columns is not None and self.columns.dtype:
-            names = self.columns.names
-            if all(len(r) == len(names) and all(n in r for n in names) for r in value):
-                return self._fast_rows([[r[n] for n in names] for r in value])
-        return self._table(pd.DataFrame.from_records(value))
-
-    def _tensor(self, value: Any) -> Any:
-        import numpy as np
-
-        if self.columns is not None:
-            if isinstance(value, dict):
-                import pandas as pd
-
-                try:
-                    return self._table(pd.DataFrame(value))
-                except ValueError as exc:
-                    raise BadInput(f"inputs cannot be read as a table: {exc}") from None
-            if isinstance(value, list) and value and all(isinstance(r, list) for r in value):
-                bad = [i for i, r in enumerate(value) if len(r) != len(self.columns.names)]
-                if bad:
-                    raise BadInput(
-                        f"row {bad[0]} has {len(value[bad[0]])} values; expected"
-                        f" {len(self.columns.names)} ({', '.join(self.columns.names)})"
-                    )
-                if self.columns.dtype:
-                    return self._fast_rows(value)
-                import pandas as pd
-
-                return self._table(pd.DataFrame(value, columns=self.columns.names))
-            raise BadInput(f"expected a list of rows of {len(self.columns.names)} values, or an object of columns")
-        if isinstance(value, dict):
-            return value  # named tensors: the model takes the dict as is
-        if self.tensor is None:
-            return value
+                return named_outputs(await self.runner.predict.async_run(array), outputs)
+            except ServiceUnavailable:
+                raise
+            except Exception:  # noqa: BLE001, S110 - the pyfunc path below words the error
+                pass
+        data = model_input(tensors, signature.inputs if signature is not None else None)
         try:
-            array = np.asarray(value, dtype=self.tensor.dtype)
-        except (ValueError, TypeError, OverflowError) as exc:
-            raise BadInput(f"input cannot be read as a tensor of {self.tensor.dtype}: {exc}") from None
-        shape = self.tensor.shape
-        if array.ndim != len(shape) or any(e not in (-1, s) for s, e in zip(array.shape, shape, strict=False)):
-            raise BadInput(f"tensor has shape {list(array.shape)}; the model signature expects {list(shape)} (-1: any)")
-        return array
-
-    def _fast_rows(self, rows: list[list[Any]]) -> Any:
-        import numpy as np
-
-        if not rows:
-            raise BadInput("the input has no rows")
-        try:
-            array = np.asarray(rows, dtype=self.columns.dtype)
-        except (ValueError, TypeError, OverflowError):
-            raise BadInput(
-                f"values must be of type {self.columns.types[0]} for columns {self.columns.names}"
-            ) from None
-        if array.ndim != 2:
-            raise BadInput(f"expected rows of {len(self.columns.names)} scalar values")
-        if array.dtype.kind == "f" and np.count_nonzero(np.isnan(array)):
-            raise BadInput(f"null or NaN values: the model signature expects {self.columns.types[0]} in every column")
-        return array
-
-    def _table(self, frame: Any) -> Any:
-        """Check a DataFrame's columns and types against the signature."""
-        if self.columns is None:
-            return frame
-        cols = self.columns
-        missing = [c for c in cols.required if c not in frame.columns]
-        extra = [str(c) for c in frame.columns if c not in cols.names]
-        if missing or extra:
-            raise BadInput(f"columns do not match the model signature: missing {missing}, unexpected {extra}; expected {cols.names}")
-        if frame.empty:
-            raise BadInput("the input has no rows")
-        for name, kind in zip(cols.names, cols.types, strict=True):
-            if name in frame.columns and kind in NUMPY_TYPES:
-                try:
-                    frame[name] = frame[name].astype(NUMPY_TYPES[kind])
-                except (ValueError, TypeError, OverflowError):
-                    raise BadInput(f"column {name!r} must hold {kind} values") from None
-                if name in cols.required and frame[name].isna().any():
-                    raise BadInput(f"column {name!r} has null or NaN values; the model signature expects {kind}")
-        return frame[[c for c in cols.names if c in frame.columns]]
-
-    # -- schema -------------------------------------------------------------------------------
-    def schema(self) -> dict[str, Any]:
-        params = {"params": {"type": "object"}}
-        if self.columns is not None:
-            cols = self.columns
-            props = {n: {"type": _JSON_TYPES.get(t, "string")} for n, t in zip(cols.names, cols.types, strict=True)}
-            row = {"type": "array", "items": {}, "minItems": len(cols.names), "maxItems": len(cols.names)}
-            record = {"type": "object", "properties": props, "required": cols.required, "additionalProperties": False}
-            formats = {
-                "dataframe_split": {
-                    "type": "object", "required": ["columns", "data"],
-                    "properties": {
-                        "columns": {"type": "array", "items": {"type": "string", "enum": cols.names}},
-                        "data": {"type": "array", "items": row, "minItems": 1},
-                    },
-                },
-                "dataframe_records": {"type": "array", "items": record, "minItems": 1},
-                "inputs": {"type": "array", "items": row, "minItems": 1},
-                "instances": {"type": "array", "items": row, "minItems": 1},
-            }
-        else:
-            formats = {k: {} for k in _FORMATS}
-        return {
-            "oneOf": [
-                {"type": "object", "required": [k], "properties": {k: s, **params}, "additionalProperties": False}
-                for k, s in formats.items()
-            ]
-        }
+            result = await self.runner.pyfunc_predict.async_run(data, params or None)
+        except VtsServingError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the model refused this input, as MLflow's 400
+            raise BadInput(_reason(exc)) from None
+        return named_outputs(result, outputs)
 
 
-class MLflowScoringOutput(IODescriptor):
-    """`{"predictions": ...}` as MLflow's scoring server writes it."""
+class _RunnerModel:
+    """The pyfunc model as the scoring code sees it: its metadata, and `predict` on the runner."""
 
-    def render(self, obj: Any) -> tuple[bytes, str]:
-        if hasattr(obj, "to_dict") and hasattr(obj, "columns"):
-            obj = obj.to_dict(orient="records")
-        elif hasattr(obj, "tolist"):
-            obj = obj.tolist()
-        return dump_json({"predictions": obj}), self.media_type
+    def __init__(self, metadata: Any, runner: Runner) -> None:
+        self.metadata = metadata
+        self._runner = runner
 
-    def schema(self) -> dict[str, Any]:
-        return {"type": "object", "required": ["predictions"], "properties": {"predictions": {}}}
+    def predict(self, data: Any, params: dict[str, Any] | None = None) -> Any:
+        return self._runner.pyfunc_predict.run(data, params)
 
-    def parse(self, body: bytes, content_type: str) -> Any:
-        return load_json(body)
+
+def _invocations(body: bytes, content_type: str, model: _RunnerModel) -> ScoringReply:
+    """MLflow 3's `scoring_server.invocations`, with the parsers of the MLflow installed."""
+    from mlflow.exceptions import MlflowException
+    from mlflow.protos.databricks_pb2 import BAD_REQUEST
+    from mlflow.pyfunc import scoring_server as ss
+
+    mime, parameters = _parse_content_type(content_type)
+    if parameters.get("charset", "utf-8").lower() != "utf-8":
+        return _text(415, "The scoring server only supports UTF-8")
+    unexpected = set(parameters) - {"charset"}
+    if unexpected:
+        return _text(415, f"Unrecognized content type parameters: {', '.join(unexpected)}. {ss.SCORING_PROTOCOL_CHANGE_INFO}")
+    schema = model.metadata.get_input_schema()
+    unwrapped, params = False, None
+    if mime == CSV:
+        data = ss.parse_csv_input(csv_input=StringIO(_utf8(body)), schema=schema)
+    elif mime == JSON:
+        data, params, unwrapped = _parse_json(ss, body, model.metadata, schema)
+    elif mime == PARQUET and hasattr(ss, "parse_parquet_input"):
+        data = ss.parse_parquet_input(parquet_input=BytesIO(body))
+    else:
+        types = getattr(ss, "CONTENT_TYPES", [CSV, JSON])
+        return _text(415, f"This predictor only supports the following content types: Types: {types}. Got '{content_type}'.")
+    try:
+        raw = model.predict(data, params=params)
+    except MlflowException as exc:
+        exc.message = f"Failed to predict data '{data}'. \nError: {exc.message}"
+        raise
+    except ServiceUnavailable:
+        raise
+    except Exception:
+        raise MlflowException(
+            message="Encountered an unexpected error while evaluating the model. Verify that the"
+            " serialized input Dataframe is compatible with the model for inference.",
+            error_code=BAD_REQUEST,
+            stack_trace=traceback.format_exc(),
+        ) from None
+    return ScoringReply(200, _mlflow_json(raw, unwrapped=unwrapped), JSON)
+
+
+def _parse_json(ss: Any, body: bytes, metadata: Any, schema: Any) -> tuple[Any, Any, bool]:
+    """(data, params, unified LLM body?) by whichever JSON parser this MLflow has."""
+    if hasattr(ss, "_parse_json_data"):  # MLflow >= 2.13: also the unified LLM bodies
+        parsed = ss._parse_json_data(body, metadata, schema)
+        return parsed.data, parsed.params, bool(parsed.is_unified_llm_input)
+    if hasattr(ss, "_split_data_and_params"):  # MLflow 2.6 - 2.12: params
+        data, params = ss._split_data_and_params(_utf8(body))
+        return ss.infer_and_parse_data(data, schema), params, False
+    return ss.infer_and_parse_json_input(_utf8(body), schema), None, False  # MLflow 2.0 - 2.5
+
+
+def _mlflow_json(raw: Any, *, unwrapped: bool) -> bytes:
+    from mlflow.pyfunc import scoring_server as ss
+
+    out = StringIO()
+    if unwrapped:
+        ss.unwrapped_predictions_to_json(raw, out)
+    else:
+        ss.predictions_to_json(raw, out)
+    return out.getvalue().encode()
+
+
+def _from_mlflow_exception(exc: Any) -> ScoringReply:
+    """MLflow's error reply; its 5xx for a request it refuses becomes a 400."""
+    status = exc.get_http_status_code()
+    body = json.loads(exc.serialize_as_json())
+    if status >= 500 and status not in (503, 504):
+        status, body["error_code"] = 400, "BAD_REQUEST"
+    return ScoringReply(status, json.dumps(body).encode(), JSON)
+
+
+def _parse_content_type(content_type: str) -> tuple[str, dict[str, str]]:
+    mime, *pairs = (part.strip() for part in content_type.split(";"))
+    return mime, {key: value for key, _, value in (pair.partition("=") for pair in pairs)}
+
+
+def _utf8(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        from mlflow.exceptions import MlflowException
+        from mlflow.protos.databricks_pb2 import BAD_REQUEST
+
+        message = f"Invalid input. Ensure that input is a valid UTF-8 encoded string. Error: '{exc!r}'"
+        raise MlflowException(message, error_code=BAD_REQUEST) from None
+
+
+def _text(status: int, message: str) -> ScoringReply:
+    return ScoringReply(status, message.encode(), "text/plain")
+
+
+def _reason(exc: Exception) -> str:
+    message = str(getattr(exc, "message", None) or exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {' '.join(message.split())[:500]}"
