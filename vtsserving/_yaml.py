@@ -7,6 +7,7 @@ aliases, so files that do are refused, as are files over `MAX_INFO_BYTES`.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -45,3 +46,14 @@ def load_untrusted(data: str | bytes, where: str) -> Any:
         ) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{where} is not valid YAML{yaml_problem(exc)}") from None
+
+
+def read_yaml_file(path: str | Path, what: str = "") -> Any:
+    """A user's YAML file (a server config, deploy values), parsed safely; one-line ConfigError."""
+    file = Path(path).expanduser()
+    try:
+        return yaml.safe_load(file.read_text()) or {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read {what}{file}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{file} is not valid YAML{yaml_problem(exc)}") from None

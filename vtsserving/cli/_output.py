@@ -75,15 +75,27 @@ class Size(click.ParamType):
 
 
 def archive_limit_options(func: Any) -> Any:
-    """`--max-size`, `--max-files`, `--max-member-size`, `--max-ratio` for the import commands."""
+    """`--max-size`, `--max-files`, `--max-member-size`, `--max-ratio` for the import commands,
+    handed to the command as one `limits: ArchiveLimits` argument."""
+    import functools
+
     from ..store.archive import ArchiveLimits
 
+    target = func
+
+    @functools.wraps(target)
+    def command(*args: Any, max_size: int, max_files: int, max_member_size: int, max_ratio: float,
+                **kwargs: Any) -> Any:
+        limits = ArchiveLimits(max_size=max_size, max_files=max_files, max_member_size=max_member_size,
+                               max_ratio=max_ratio)
+        return target(*args, limits=limits, **kwargs)
+
     defaults = ArchiveLimits()
-    func = click.option("--max-ratio", type=click.FloatRange(min=1), default=defaults.max_ratio, show_default=True,
-                        help="Refuse an archive over 1 GiB unpacked that is more than this many times its own size.")(func)
-    func = click.option("--max-member-size", type=Size(), default=defaults.max_member_size, show_default="32G",
-                        help="Refuse an archive with a file larger than this.")(func)
-    func = click.option("--max-files", type=click.IntRange(min=1), default=defaults.max_files, show_default=True,
-                        help="Refuse an archive with more files and folders than this.")(func)
+    wrapped = click.option("--max-ratio", type=click.FloatRange(min=1), default=defaults.max_ratio, show_default=True,
+                        help="Refuse an archive over 1 GiB unpacked that is more than this many times its own size.")(command)
+    wrapped = click.option("--max-member-size", type=Size(), default=defaults.max_member_size, show_default="32G",
+                           help="Refuse an archive with a file larger than this.")(wrapped)
+    wrapped = click.option("--max-files", type=click.IntRange(min=1), default=defaults.max_files, show_default=True,
+                           help="Refuse an archive with more files and folders than this.")(wrapped)
     return click.option("--max-size", type=Size(), default=defaults.max_size, show_default="64G",
-                        help="Refuse an archive that unpacks to more than this in all.")(func)
+                        help="Refuse an archive that unpacks to more than this in all.")(wrapped)

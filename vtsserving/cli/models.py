@@ -13,6 +13,7 @@ import click
 
 from ..exceptions import NotFound
 from ..models import ModelSummary, model_store, summaries
+from ..store import ArchiveLimits
 from ._output import (
     archive_limit_options,
     delete_items,
@@ -114,18 +115,14 @@ def export_model(tag: str, path: str | None) -> None:
 @click.argument("path")
 @click.option("--overwrite", is_flag=True, help="Replace the version if it exists already.")
 @archive_limit_options
-def import_model(path: str, overwrite: bool, max_size: int, max_files: int, max_member_size: int,
-                 max_ratio: float) -> None:
+def import_model(path: str, overwrite: bool, limits: ArchiveLimits) -> None:
     """Import a model archive written by `vtsserving models export` (file or URL).
 
     Archives over the limits, or over the store's free disk space, are refused before anything
     is written.
     """
     from .. import models as model_api
-    from ..store import ArchiveLimits
 
-    limits = ArchiveLimits(max_size=max_size, max_files=max_files, max_member_size=max_member_size,
-                           max_ratio=max_ratio)
     with status(f"Importing {path}"):
         model = model_api.import_model(path, overwrite=overwrite, limits=limits)
     click.echo(f"Imported model {model.tag}")

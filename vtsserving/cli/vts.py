@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from ..exceptions import NotFound
-from ..store import folder_size
+from ..store import ArchiveLimits, folder_size
 from ._output import (
     archive_limit_options,
     delete_items,
@@ -100,18 +100,14 @@ def export_vts(tag: str, path: str | None) -> None:
 @click.argument("path")
 @click.option("--overwrite", is_flag=True, help="Replace the version if it exists already.")
 @archive_limit_options
-def import_vts(path: str, overwrite: bool, max_size: int, max_files: int, max_member_size: int,
-                 max_ratio: float) -> None:
+def import_vts(path: str, overwrite: bool, limits: ArchiveLimits) -> None:
     """Import a vts archive written by `vtsserving export` (file or URL).
 
     Archives over the limits, or over the store's free disk space, are refused before anything
     is written.
     """
-    from ..store import ArchiveLimits
     from ..vts import import_vts as do_import
 
-    limits = ArchiveLimits(max_size=max_size, max_files=max_files, max_member_size=max_member_size,
-                           max_ratio=max_ratio)
     with status(f"Importing {path}"):
         vts = do_import(path, overwrite=overwrite, limits=limits)
     click.echo(f"Imported vts {vts.tag}")

@@ -10,10 +10,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
-from .._validation import validation_message, yaml_problem
+from .._validation import validation_message
+from .._yaml import read_yaml_file
 from ..exceptions import ConfigError, InvalidArgument
 from .image import check_image
 from .quantity import parse_quantity
@@ -97,12 +97,7 @@ def make_options(values: dict[str, Any], *, file_values: dict[str, Any] | None =
 def read_values(path: str | Path) -> dict[str, Any]:
     """The options in a YAML file (`--values FILE`): a mapping of option names to values."""
     file = Path(path).expanduser()
-    try:
-        data = yaml.safe_load(file.read_text()) or {}
-    except OSError as exc:
-        raise ConfigError(f"cannot read {file}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{file} is not valid YAML{yaml_problem(exc)}") from None
+    data = read_yaml_file(file)
     if not isinstance(data, dict):
         raise ConfigError(f"{file}: expected a mapping of option names to values, got {type(data).__name__}")
     return {str(k).replace("-", "_"): v for k, v in data.items()}

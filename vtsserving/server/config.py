@@ -18,10 +18,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .._validation import validation_message, yaml_problem
+from .._validation import validation_message
+from .._yaml import read_yaml_file
 from ..exceptions import ConfigError
 
 CONFIG_ENV = "VTSSERVING_CONFIG"
@@ -75,12 +75,7 @@ def load_config(path: str | None = None) -> ServerConfig:
     if not path:
         return ServerConfig()
     file = Path(path).expanduser()
-    try:
-        data = yaml.safe_load(file.read_text()) or {}
-    except OSError as exc:
-        raise ConfigError(f"cannot read configuration {file}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{file} is not valid YAML{yaml_problem(exc)}") from None
+    data = read_yaml_file(file, "configuration ")
     try:
         return ServerConfig.model_validate(data)
     except ValidationError as exc:
