@@ -128,7 +128,8 @@ def _spawn(
     tmp_path: Path, name: str, count: int, size: int, pause: float = 0
 ) -> subprocess.Popen[str]:
     script = tmp_path / "saver.py"
-    script.write_text(_SAVER)
+    if not script.exists():  # rewriting it could truncate the file under an interpreter still reading it
+        script.write_text(_SAVER)
     return subprocess.Popen(
         [sys.executable, str(script), name, str(count), str(size), str(pause)],
         stdout=subprocess.PIPE,
@@ -201,11 +202,13 @@ def test_kill_9_during_repeated_saves_keeps_only_complete_models(tmp_path: Path)
 def test_concurrent_saves_of_one_name_each_get_a_version(tmp_path: Path) -> None:
     procs = [_spawn(tmp_path, "shared", 5, 1) for _ in range(4)]
     reported: list[str] = []
+    outs: list[str] = []
     for proc in procs:
         out, _ = proc.communicate(timeout=120)
         assert proc.returncode == 0
+        outs.append(out)
         reported.extend(out.split()[1:])
-    assert len(reported) == len(set(reported)) == 20
+    assert len(reported) == len(set(reported)) == 20, outs  # each saver's output, to tell which one
     tags = _check_complete(1)
     assert sorted(str(t) for t in tags) == sorted(reported)
     from vtsserving import models
