@@ -7,13 +7,15 @@ nested pydantic models, references, operation ids and the infrastructure operati
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
+import orjson
 import pytest
 from openapi_spec_validator import validate
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 import vtsserving
+from vtsserving.exceptions import InvalidArgument
 from vtsserving.io import (
     JSON,
     File,
@@ -24,6 +26,7 @@ from vtsserving.io import (
     PandasSeries,
     Text,
 )
+from vtsserving.io.base import IODescriptor
 
 API_CODES = {"200", "400", "415", "500", "503"}
 INFRA = ("/livez", "/readyz", "/healthz", "/metrics")
@@ -124,7 +127,7 @@ def test_request_bodies_follow_the_descriptors(spec):
     def body(route):
         return spec["paths"][route]["post"]["requestBody"]["content"]
 
-    assert body("/v2/echo") == {"text/plain": {"schema": {"type": "string"}}}
+    assert body("/v2/echo") == {"text/plain": {"schema": {"type": "string"}, "example": "text"}}
     assert body("/files/store") == {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}
     rows = body("/frame")["application/json"]["schema"]["items"]
     assert rows["required"] == ["age", "name"]
@@ -179,22 +182,68 @@ def test_custom_route_without_a_leading_slash_gets_one(spec):
     assert op["summary"] == "Echo the text back."
 
 
+class Part(BaseModel):
+    sku: str
+
+
 class Maybe(BaseModel):
     name: str
     quantity: int | None = None
+    part: Part | None = None
+    kind: Literal["a"] = "a"
+    price: float = Field(default=1.0, gt=0, lt=10, examples=[2.5])
+    pair: tuple[int, str] | None = None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="io/json.py:40-53 copies pydantic's JSON Schema 2020-12 into a document that"
-    " service/openapi.py:80 declares 'openapi: 3.0.2'; an Optional field becomes"
-    " anyOf [.., {'type': 'null'}], which OpenAPI 3.0 does not allow, so the document is invalid",
-)
-def test_optional_pydantic_field_keeps_the_document_valid():
+def test_pydantic_2020_12_keywords_become_openapi_3_0():
+    """Optional fields, Literal, gt/lt, examples and tuples: pydantic writes JSON Schema 2020-12;
+    the document declares OpenAPI 3.0, whose validator refuses `type: null`, numeric exclusive
+    bounds and `prefixItems`."""
     svc = vtsserving.Service("optional_test")
 
     @svc.api(input=JSON(pydantic_model=Maybe), output=JSON())
     def maybe(value):
         return value
 
-    validate(svc.openapi_spec())
+    spec = svc.openapi_spec()
+    validate(spec)
+    props = spec["components"]["schemas"]["Maybe"]["properties"]
+    assert props["quantity"]["nullable"] is True and props["quantity"]["type"] == "integer"
+    assert props["part"] == {"anyOf": [{"$ref": "#/components/schemas/Part"}], "nullable": True, "default": None}
+    assert props["kind"]["enum"] == ["a"]
+    assert props["price"]["minimum"] == 0 and props["price"]["exclusiveMinimum"] is True
+    assert props["price"]["example"] == 2.5
+    assert props["pair"]["minItems"] == props["pair"]["maxItems"] == 2
+
+
+def test_every_example_is_valid_for_its_schema_and_input_its_api_accepts(spec):
+    """Swagger UI prefills request bodies with these: each must pass the schema and the descriptor."""
+    from openapi_schema_validator import OAS30Validator
+
+    svc = make_service()
+    components = {"components": spec["components"]}
+    seen = 0
+    for api in svc.apis.values():
+        op = spec["paths"][api.route]["post"]
+        for kind, content in [("input", op["requestBody"]["content"]), ("output", op["responses"]["200"]["content"])]:
+            for media, entry in content.items():
+                if "example" not in entry:
+                    continue
+                seen += 1
+                OAS30Validator({**entry["schema"], **components}).validate(entry["example"])
+                if kind == "input" and media == "application/json":
+                    api.input.parse(orjson.dumps(entry["example"]), media)
+    assert seen >= 6, seen
+
+
+def test_a_declared_example_is_checked_documented_and_kept_in_the_spec():
+    declared = [[5.1, 3.5, 1.4, 0.2]]
+    arr = NumpyNdarray(dtype="float64", shape=[-1, 4], enforce_shape=True, example=declared)
+    assert arr.openapi_content()["application/json"]["example"] == declared
+    assert IODescriptor.from_spec(arr.to_spec()).example == declared
+    with pytest.raises(InvalidArgument, match=r"NumpyNdarray\(example=...\) is not input it accepts: .*shape"):
+        NumpyNdarray(dtype="float64", shape=[-1, 4], enforce_shape=True, example=[[1.0, 2.0]])
+    with pytest.raises(InvalidArgument, match="JSON"):
+        JSON(pydantic_model=Order, example={"items": "nope"})
+    derived = NumpyNdarray(dtype="int64", shape=[-1, 2], enforce_shape=True).openapi_content()
+    assert derived["application/json"]["example"] == [[1, 1]]  # from the declared shape and dtype

@@ -23,8 +23,19 @@ class IODescriptor:
     accepts: ClassVar[tuple[str, ...]] = ("application/json",)
     _spec_args: dict[str, Any]
 
-    def __init__(self, **spec_args: Any) -> None:
-        self._spec_args = spec_args
+    def __init__(self, example: Any = None, **spec_args: Any) -> None:
+        self._spec_args = {**spec_args, "example": example} if example is not None else spec_args
+        self.example = example
+        if example is not None:
+            self._check_example(example)
+
+    def _check_example(self, example: Any) -> None:
+        """A declared example must be input this descriptor accepts (it is what Swagger UI sends)."""
+        text = isinstance(example, str) and self.media_type.startswith("text/")
+        try:
+            self.parse(example.encode() if text else dump_json(example), self.media_type)
+        except BadInput as exc:
+            raise InvalidArgument(f"{type(self).__name__}(example=...) is not input it accepts: {exc.message}") from None
 
     # -- request ------------------------------------------------------------------------------
     async def from_http_request(self, request: Request) -> Any:
@@ -64,7 +75,19 @@ class IODescriptor:
         return {}
 
     def openapi_content(self) -> dict[str, Any]:
-        return {self.media_type: {"schema": self.schema()}}
+        """The media type with its schema and an example: the declared one, else one the schema gives."""
+        from ._example import example_of
+
+        content: dict[str, Any] = {"schema": self.schema()}
+        example = self.example if self.example is not None else example_of(content["schema"], self.components())
+        if example is not None:
+            content["example"] = example
+        return {self.media_type: content}
+
+    def error_content(self, status: int) -> dict[str, Any] | None:
+        """The OpenAPI content of `status` errors when this input's protocol has its own shape
+        (None: VtsServing's `{"error": ...}`)."""
+        return None
 
     def to_spec(self) -> dict[str, Any]:
         """A plain-data description for vts.yaml: `{"id": "vtsserving.io.X", "args": {...}}`."""

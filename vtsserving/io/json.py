@@ -12,11 +12,11 @@ from .base import IODescriptor, dump_json, load_json
 class JSON(IODescriptor):
     """`JSON(pydantic_model=None)`: the parsed document, or an instance of the model."""
 
-    def __init__(self, pydantic_model: type | None = None) -> None:
+    def __init__(self, pydantic_model: type | None = None, example: Any = None) -> None:
         if pydantic_model is not None and not hasattr(pydantic_model, "model_validate"):
             raise InvalidArgument("JSON(pydantic_model=...) needs a pydantic BaseModel subclass")
         self.pydantic_model = pydantic_model
-        super().__init__(pydantic_model=pydantic_model)
+        super().__init__(pydantic_model=pydantic_model, example=example)
 
     def parse(self, body: bytes, content_type: str) -> Any:
         return self.from_value(load_json(body))
@@ -38,7 +38,9 @@ class JSON(IODescriptor):
         return dump_json(obj), self.media_type
 
     def _model_schema(self) -> dict[str, Any]:
-        return self.pydantic_model.model_json_schema(ref_template="#/components/schemas/{model}")
+        from ._openapi30 import to_openapi30
+
+        return to_openapi30(self.pydantic_model.model_json_schema(ref_template="#/components/schemas/{model}"))
 
     def schema(self) -> dict[str, Any]:
         if self.pydantic_model is None:

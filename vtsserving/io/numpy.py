@@ -64,6 +64,7 @@ class NumpyNdarray(IODescriptor):
         enforce_dtype: bool = False,
         enforce_shape: bool = False,
         allow_nan: bool = False,
+        example: Any = None,
     ) -> None:
         import numpy as np
 
@@ -83,6 +84,7 @@ class NumpyNdarray(IODescriptor):
             enforce_dtype=enforce_dtype,
             enforce_shape=enforce_shape,
             allow_nan=allow_nan or None,
+            example=example,
         )
 
     def parse(self, body: bytes, content_type: str) -> Any:

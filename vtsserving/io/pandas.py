@@ -51,6 +51,7 @@ class PandasDataFrame(IODescriptor):
         enforce_dtype: bool = False,
         shape: Sequence[int] | None = None,
         enforce_shape: bool = False,
+        example: Any = None,
     ) -> None:
         if orient not in _ORIENTS:
             raise InvalidArgument(f"orient must be one of {_ORIENTS}, got {orient!r}")
@@ -68,7 +69,7 @@ class PandasDataFrame(IODescriptor):
             orient=orient, columns=self.columns,
             dtype={k: str(v) for k, v in dtype.items()} if isinstance(dtype, dict) else dtype,
             enforce_dtype=enforce_dtype, shape=list(self.shape) if self.shape else None,
-            enforce_shape=enforce_shape,
+            enforce_shape=enforce_shape, example=example,
         )
 
     def parse(self, body: bytes, content_type: str) -> Any:
@@ -167,6 +168,7 @@ class PandasSeries(IODescriptor):
         enforce_dtype: bool = False,
         shape: Sequence[int] | None = None,
         enforce_shape: bool = False,
+        example: Any = None,
     ) -> None:
         if enforce_dtype and dtype is None:
             raise InvalidArgument("PandasSeries(enforce_dtype=True) needs a dtype")
@@ -178,7 +180,7 @@ class PandasSeries(IODescriptor):
         super().__init__(
             orient=orient, dtype=str(dtype) if dtype is not None else None,
             enforce_dtype=enforce_dtype, shape=list(self.shape) if self.shape else None,
-            enforce_shape=enforce_shape,
+            enforce_shape=enforce_shape, example=example,
         )
 
     def parse(self, body: bytes, content_type: str) -> Any:

@@ -14,8 +14,8 @@ class Text(IODescriptor):
     media_type = "text/plain"
     accepts = ("text/*",)
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, example: str | None = None) -> None:
+        super().__init__(example=example)
 
     def parse(self, body: bytes, content_type: str) -> Any:
         try:

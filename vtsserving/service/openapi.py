@@ -27,11 +27,21 @@ _INFRA = {
 }
 
 
-def _error(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    }
+_ERRORS = {
+    400: "Bad input: malformed body, wrong shape, dtype or columns",
+    413: "The body is over the server's size limit",
+    415: "Unsupported Content-Type",
+    422: "Input the service cannot act on",
+    500: "Error in the service code (see the server log by request_id)",
+    503: "Overloaded or not ready; retry after the Retry-After header",
+}
+
+
+def _error(api: Any, status: int) -> dict[str, Any]:
+    content = api.input.error_content(status)
+    if content is None:
+        content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    return {"description": _ERRORS[status], "content": content}
 
 
 def _api_operation(api: Any) -> dict[str, Any]:
@@ -43,12 +53,7 @@ def _api_operation(api: Any) -> dict[str, Any]:
         "requestBody": {"required": True, "content": api.input.openapi_content()},
         "responses": {
             "200": {"description": "Success", "content": api.output.openapi_content()},
-            "400": _error("Bad input: malformed body, wrong shape, dtype or columns"),
-            "413": _error("The body is over the server's size limit"),
-            "415": _error("Unsupported Content-Type"),
-            "422": _error("Input the service cannot act on"),
-            "500": _error("Error in the service code (see the server log by request_id)"),
-            "503": _error("Overloaded or not ready; retry after the Retry-After header"),
+            **{str(status): _error(api, status) for status in _ERRORS},
         },
     }
 

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 
+import httpx
 import pytest
 
 pytestmark = pytest.mark.slow
@@ -29,6 +30,9 @@ def test_swagger_ui_executes_a_request(descriptors_server):
     executable = _chromium()
     playwright = pytest.importorskip("playwright.sync_api")
     requests: list[str] = []
+    spec = httpx.get(descriptors_server.url + "/docs.json").json()
+    example = spec["paths"]["/double"]["post"]["requestBody"]["content"]["application/json"]["example"]
+    assert example == [[1, 1, 1]]  # NumpyNdarray(dtype="int64", shape=[-1, 3], enforce_shape=True)
     with playwright.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=executable, args=ARGS, headless=True)
         try:
@@ -38,7 +42,9 @@ def test_swagger_ui_executes_a_request(descriptors_server):
             block = page.locator("#operations-Service_APIs-double")
             block.locator(".opblock-summary").click()
             block.locator("button.try-out__btn").click()
-            block.locator("textarea.body-param__text").fill(json.dumps([[1, 2, 3]]))
+            textarea = block.locator("textarea.body-param__text")
+            assert json.loads(textarea.input_value()) == example  # prefilled from the declared shape
+            textarea.fill(json.dumps([[1, 2, 3]]))
             block.locator("button.execute").click()
             status = block.locator(".live-responses-table tbody .response-col_status").first
             status.wait_for(timeout=20_000)

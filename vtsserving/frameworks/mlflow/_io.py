@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ...io.base import IODescriptor, load_json
-from ._schema import columns_input
+from ._schema import ColumnsInput, columns_input
 from ._scoring import CSV, JSON, PARQUET, ScoringReply
 
 if TYPE_CHECKING:
@@ -36,9 +36,11 @@ class MLflowScoringInput(IODescriptor):
 
     accepts = (JSON, CSV, PARQUET)
 
-    def __init__(self, signature: Any = None) -> None:
+    def __init__(self, signature: Any = None, example: Any = None) -> None:
         self.columns = columns_input(signature.inputs if signature is not None else None)
+        self.params = _params_schema(signature)
         super().__init__()
+        self.example = example  # MLflow's own: not checked by parsing (the protocol reads it)
 
     async def from_http_request(self, request: Request) -> ScoringRequest:
         return ScoringRequest(await request.body(), request.headers.get("content-type"))
@@ -47,36 +49,128 @@ class MLflowScoringInput(IODescriptor):
         return ScoringRequest(body, content_type or None)
 
     def openapi_content(self) -> dict[str, Any]:
-        return {JSON: {"schema": self.schema()}, CSV: {"schema": {"type": "string"}}}
+        content: dict[str, Any] = {JSON: {"schema": self.schema()}}
+        example = self.example if self.example is not None else _split_example(self.columns)
+        if example is not None:
+            content[JSON]["example"] = example
+        if self.columns is not None:
+            content[CSV] = {"schema": _csv_schema(self.columns)}
+        return content
+
+    def error_content(self, status: int) -> dict[str, Any]:
+        if status == 415:  # MLflow's scoring server answers it in plain text
+            return {"text/plain": {"schema": {"type": "string"}}}
+        return {JSON: {"schema": ERROR_SCHEMA}}
 
     def schema(self) -> dict[str, Any]:
         formats: dict[str, Any] = dict.fromkeys(_FORMATS, {})
         if self.columns is not None:
-            cols = self.columns
-            props = {n: {"type": _JSON_TYPES.get(t, "string")} for n, t in zip(cols.names, cols.types, strict=True)}
-            record = {"type": "object", "properties": props, "required": cols.required}
-            formats = {
-                "dataframe_split": {
-                    "type": "object", "required": ["data"],
-                    "properties": {
-                        "columns": {"type": "array", "items": {"type": "string", "enum": cols.names}},
-                        "data": {"type": "array", "items": {"type": "array"}},
-                    },
-                },
-                "dataframe_records": {"type": "array", "items": record},
-                "inputs": {
-                    "type": "object", "required": cols.required,
-                    "properties": {n: {"type": "array", "items": s} for n, s in props.items()},
-                },
-                "instances": {"type": "array", "items": record},
-            }
-        params = {"params": {"type": "object"}}
+            formats = _column_formats(self.columns)
         return {
             "anyOf": [
-                {"type": "object", "required": [k], "properties": {k: s, **params}}
+                {"type": "object", "required": [k], "properties": {k: s, "params": self.params},
+                 "additionalProperties": False}
                 for k, s in formats.items()
             ]
         }
+
+
+# MLflow's error body, which every error of the scoring API takes (`error_reply`).
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error_code", "message"],
+    "properties": {
+        "error_code": {"type": "string", "description": "MLflow's error code, e.g. BAD_REQUEST."},
+        "message": {"type": "string", "description": "What was wrong."},
+        "stack_trace": {"type": "string"},
+        "request_id": {"type": "string"},
+    },
+}
+
+
+def _column_formats(cols: ColumnsInput) -> dict[str, Any]:
+    """MLflow's four JSON formats for named columns; at least one row (MLflow refuses none)."""
+    props = {n: _json_type(t) for n, t in zip(cols.names, cols.types, strict=True)}
+    record = {"type": "object", "properties": props, "required": cols.required, "additionalProperties": False}
+    cell = _one_of_types(list(props.values()))
+    return {
+        "dataframe_split": {
+            "type": "object", "required": ["columns", "data"], "additionalProperties": False,
+            "properties": {
+                "columns": {
+                    "type": "array", "items": {"type": "string", "enum": cols.names}, "uniqueItems": True,
+                    "minItems": len(cols.names), "maxItems": len(cols.names),
+                },
+                "data": {
+                    "type": "array", "minItems": 1,
+                    "items": {"type": "array", "items": cell,
+                              "minItems": len(cols.names), "maxItems": len(cols.names)},
+                },
+            },
+        },
+        "dataframe_records": {"type": "array", "items": record, "minItems": 1},
+        "inputs": {
+            "description": "Records, one record, or one array per column (all of one length; a"
+                           " form JSON Schema cannot bound, so not in this schema).",
+            "anyOf": [{"type": "array", "items": record, "minItems": 1}, record],
+        },
+        "instances": {"type": "array", "items": record, "minItems": 1},
+    }
+
+
+def _json_type(mlflow_type: str) -> dict[str, Any]:
+    return {"type": _JSON_TYPES.get(mlflow_type, "string")}
+
+
+def _kind(schema: dict[str, Any]) -> str:
+    return schema["type"]
+
+
+def _one_of_types(schemas: list[dict[str, Any]]) -> dict[str, Any]:
+    kinds = {_kind(s) for s in schemas}
+    if kinds <= {"number", "integer"}:
+        return _json_type("long" if kinds == {"integer"} else "double")
+    return {"anyOf": [{"type": k} for k in sorted(kinds)]} if len(kinds) > 1 else {"type": kinds.pop()}
+
+
+def _params_schema(signature: Any) -> dict[str, Any]:
+    """`params` as the signature declares them; MLflow ignores params a model does not declare."""
+    declared = getattr(signature, "params", None)
+    if declared is None:
+        return {"description": "Ignored: the model's signature declares no params."}
+    props = {p.name: _param_schema(p) for p in declared.params}
+    return {"type": "object", "properties": props}
+
+
+def _param_schema(param: Any) -> dict[str, Any]:
+    item = _json_type(str(getattr(param.dtype, "name", param.dtype)))
+    return {"type": "array", "items": item} if getattr(param, "shape", None) else item
+
+
+_CSV_CELLS = {"number": r"-?[0-9]{1,6}(\.[0-9]{1,6})?", "integer": r"-?[0-9]{1,9}",
+              "boolean": "(true|false)", "string": "[A-Za-z][A-Za-z0-9]{0,15}"}
+
+
+def _csv_schema(cols: ColumnsInput) -> dict[str, Any]:
+    """A header row naming every column, then one or more rows of values of their types."""
+    cells = ",".join(_CSV_CELLS[_kind(_json_type(t))] for t in cols.types)
+    header = ",".join(_regex_escape(n) for n in cols.names)
+    return {"type": "string", "pattern": f"^{header}\n({cells}\n)+$"}
+
+
+def _regex_escape(text: str) -> str:
+    import re
+
+    return re.escape(text)
+
+
+def _split_example(cols: ColumnsInput | None) -> dict[str, Any] | None:
+    """A one-row `dataframe_split` body of the signature's columns, when there is no saved example."""
+    if cols is None:
+        return None
+    values = {"number": 1.0, "integer": 1, "boolean": True, "string": "text"}
+    row = [values[_kind(_json_type(t))] for t in cols.types]
+    return {"dataframe_split": {"columns": cols.names, "data": [row]}}
 
 
 class MLflowScoringOutput(IODescriptor):

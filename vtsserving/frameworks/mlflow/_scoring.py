@@ -19,6 +19,7 @@ import logging
 import os
 import traceback
 from io import BytesIO, StringIO
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ...exceptions import BadInput, ServiceUnavailable, VtsServingError
@@ -132,6 +133,16 @@ class MLflowScoring:
         if self._signature is _UNSET:
             self._signature = mlflow_signature(self.model)
         return self._signature
+
+    def serving_example(self) -> Any:
+        """The `/invocations` body MLflow saved with the model (`serving_input_example.json`), if any."""
+        from ._import import MLFLOW_MODEL_FOLDER
+
+        path = Path(self.model.path_of(MLFLOW_MODEL_FOLDER)) / "serving_input_example.json"
+        try:
+            return json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            return None
 
     def tensor_inputs(self) -> list[NamedTensor]:
         signature = self.signature()
