@@ -7,7 +7,9 @@ for more calls only while that is worth it: at most the measured fixed cost of a
 if calls arrive fast enough to expect another one in that time, and never past a caller's
 `max_latency_ms`. A call that cannot finish within `max_latency_ms` (by the measured cost of
 the queue ahead of it) is refused with `ServiceUnavailable` (HTTP 503 + Retry-After) instead
-of waiting. A failed batch is retried call by call, so one bad input fails only its caller.
+of waiting; a call larger than `max_batch_size` runs alone and counts with all its rows. A
+queued call whose client has disconnected is dropped before the model sees it. A failed batch is
+retried call by call, so one bad input fails only its caller.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 from ..exceptions import ServiceUnavailable
 from . import containers
+from .admission import ClientGone
 
 _MIN_SAMPLES = 5
 
@@ -34,6 +37,8 @@ class _Call:
     rows: int | None  # None: cannot be merged, runs alone
     key: tuple[Any, ...]
     future: asyncio.Future[Any]
+    cost_rows: int = 1  # rows for the cost estimate (an oversized call's own size)
+    gone: Callable[[], bool] | None = None
     enqueued: float = field(default_factory=time.perf_counter)
 
 
@@ -103,26 +108,33 @@ class Batcher:
         self._m_wait = metrics.QUEUE_WAIT.labels(**labels)
         self._m_call = metrics.CALL_DURATION.labels(**labels)
         self._m_rejected = metrics.REJECTED.labels(**labels)
+        self._m_dropped = metrics.DROPPED.labels(**labels)
+        self._m_queued = metrics.QUEUE_LENGTH.labels(**labels)
         self._task = loop.create_task(self._dispatch_forever())
 
     # -- submitting -------------------------------------------------------------------------
-    async def submit(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        rows, key = self._describe(args, kwargs)
-        self._admit(rows or 1)
-        call = _Call(args, kwargs, rows, key, self.loop.create_future())
+    async def submit(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any], gone: Callable[[], bool] | None = None
+    ) -> Any:
+        rows, key, cost_rows = self._describe(args, kwargs)
+        self._admit(cost_rows)
+        call = _Call(args, kwargs, rows, key, self.loop.create_future(), cost_rows, gone)
         self._note_arrival(call.enqueued)
         self._queue.append(call)
-        self._queued_rows += rows or 1
+        self._queued_rows += cost_rows
         self._wakeup.set()
         return await call.future
 
-    def _describe(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[int | None, tuple]:
+    def _describe(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[int | None, tuple, int]:
+        """Mergeable rows (None: runs alone), merge key, and the rows the call costs."""
         if kwargs or not args:
-            return None, ()
+            return None, (), 1
         sizes = [containers.batch_size_of(a, self.input_dim) for a in args]
-        if None in sizes or len(set(sizes)) != 1 or sizes[0] > self.max_batch_size:
-            return None, ()
-        return sizes[0], tuple(_compat_key(a, self.input_dim) for a in args)
+        if None in sizes or len(set(sizes)) != 1:
+            return None, (), 1
+        if sizes[0] > self.max_batch_size:
+            return None, (), sizes[0]
+        return sizes[0], tuple(_compat_key(a, self.input_dim) for a in args), max(sizes[0], 1)
 
     def _admit(self, rows: int) -> None:
         """Refuse a call now if the work queued ahead of it cannot finish in max_latency."""
@@ -181,10 +193,15 @@ class Batcher:
         while self._queue:
             call = self._queue.popleft()
             if call.future.done():  # the caller went away
-                self._queued_rows -= call.rows or 1
+                self._queued_rows -= call.cost_rows
+                continue
+            if call.gone is not None and call.gone():
+                self._queued_rows -= call.cost_rows
+                self._m_dropped.inc()
+                call.future.set_exception(ClientGone("the client disconnected before its call ran"))
                 continue
             if now - call.enqueued > self.max_latency:
-                self._queued_rows -= call.rows or 1
+                self._queued_rows -= call.cost_rows
                 self._m_rejected.inc()
                 call.future.set_exception(
                     ServiceUnavailable("timed out waiting for the model", retry_after=1)
@@ -197,8 +214,8 @@ class Batcher:
             )
             if not batch or fits:
                 batch.append(call)
-                rows += call.rows or 1
-                self._queued_rows -= call.rows or 1
+                rows += call.cost_rows
+                self._queued_rows -= call.cost_rows
                 if call.rows is None:
                     break
             else:
@@ -207,13 +224,14 @@ class Batcher:
                     break
         keep.extend(self._queue)
         self._queue = keep
+        self._m_queued.set(len(keep))  # sampled once a batch, not on every call
         return batch
 
     async def _run(self, batch: list[_Call]) -> None:
         start = time.perf_counter()
         for call in batch:
             self._m_wait.observe(start - call.enqueued)
-        rows = sum(c.rows or 1 for c in batch)
+        rows = sum(c.cost_rows for c in batch)
         self._busy_until = start + (self.cost.cost(rows) if self.cost.known else 0.0)
         self._m_batch.observe(rows)
         try:
@@ -243,11 +261,22 @@ class Batcher:
         output = self._call(*merged)
         return containers.split(output, [c.rows for c in batch], self.output_dim)
 
+    def shed(self, message: str = "server is shutting down") -> int:
+        """Refuse every queued call with 503 + Retry-After; the number refused."""
+        count = 0
+        for call in self._queue:
+            if not call.future.done():
+                self._m_rejected.inc()
+                count += 1
+            _settle(call.future, exc=ServiceUnavailable(message, retry_after=1))
+        self._queue.clear()
+        self._queued_rows = 0
+        self._m_queued.set(0)
+        return count
+
     async def close(self) -> None:
         self._task.cancel()
-        for call in self._queue:
-            _settle(call.future, exc=ServiceUnavailable("server is shutting down", retry_after=1))
-        self._queue.clear()
+        self.shed()
 
 
 def _settle(future: asyncio.Future[Any], *, result: Any = None, exc: Exception | None = None) -> None:

@@ -1,7 +1,9 @@
 """`Runner`: a named, configurable handle on a `Runnable` that services call.
 
 `init_local()` builds the runnable in this process; `.method.run(x)` calls it and
-`await .method.async_run(x)` calls it without blocking the event loop.
+`await .method.async_run(x)` calls it without blocking the event loop. Served (`start()`), every
+method goes through admission control: a batchable one through its `Batcher`, any other through
+a `Gate`; both refuse with 503 what cannot finish within `max_latency_ms`.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from typing import Any
 
 from ..exceptions import InvalidArgument, ServiceUnavailable
 from ..tag import validate_part
+from .admission import CLIENT_GONE, Gate, submit_from_thread
 from .batching import Batcher
 from .runnable import Runnable, RunnableMethodConfig
 
 DEFAULT_MAX_BATCH_SIZE = 100
-DEFAULT_MAX_LATENCY_MS = 10_000
+DEFAULT_MAX_LATENCY_MS = 1_000  # the latency budget of a call: queue wait + model call
 
 
 def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
@@ -46,28 +49,32 @@ class RunnerMethod:
         self.max_batch_size = max_batch_size
         self.max_latency_ms = max_latency_ms
         self.batcher: Batcher | None = None
+        self.gate: Gate | None = None
 
     def _call(self, *args: Any, **kwargs: Any) -> Any:
         return getattr(self.runner.runnable, self.name)(*args, **kwargs)
 
     def run(self, *args: Any, **kwargs: Any) -> Any:
-        """Call the method; in a served worker, through its batch queue when batchable."""
-        batcher = self.batcher
-        if batcher is not None and not _on_loop(batcher.loop):
-            future = asyncio.run_coroutine_threadsafe(batcher.submit(args, kwargs), batcher.loop)
-            return future.result()
+        """Call the method; in a served worker, through its batch queue or admission gate."""
+        queue = self.batcher or self.gate
+        if queue is not None and not _on_loop(queue.loop) and not self._on_model_thread():
+            return submit_from_thread(queue, args, kwargs)
         executor = self.runner.executor
-        if executor is not None and not threading.current_thread().name.startswith(self.runner.thread_prefix):
+        if executor is not None and not self._on_model_thread():
             return executor.submit(self._call, *args, **kwargs).result()  # one model thread
         return self._call(*args, **kwargs)
 
     async def async_run(self, *args: Any, **kwargs: Any) -> Any:
-        """Call the method without blocking the event loop (batched when served)."""
+        """Call the method without blocking the event loop (admitted, and batched, when served)."""
         loop = asyncio.get_running_loop()
-        if self.batcher is not None and self.batcher.loop is loop:
-            return await self.batcher.submit(args, kwargs)
+        queue = self.batcher or self.gate
+        if queue is not None and queue.loop is loop:
+            return await queue.submit(args, kwargs, CLIENT_GONE.get())
         call = functools.partial(self._call, *args, **kwargs)
         return await loop.run_in_executor(self.runner.executor, call)
+
+    def _on_model_thread(self) -> bool:
+        return threading.current_thread().name.startswith(self.runner.thread_prefix)
 
     def __repr__(self) -> str:
         return f"RunnerMethod({self.runner.name}.{self.name}, batchable={self.config.batchable})"
@@ -155,7 +162,8 @@ class Runner:
             method.max_latency_ms = override.get("max_latency_ms") or max_latency_ms or method.max_latency_ms
 
     def start(self, loop: asyncio.AbstractEventLoop, *, batching: bool = True) -> None:
-        """Serve this runner on `loop`: one model thread, a batch queue per batchable method."""
+        """Serve this runner on `loop`: one model thread, a batch queue per batchable method and
+        an admission gate for every other one."""
         self.init_local()
         if self.executor is None:
             self.executor = ThreadPoolExecutor(1, thread_name_prefix=self.thread_prefix)
@@ -172,6 +180,20 @@ class Runner:
                     executor=self.executor,
                     loop=loop,
                 )
+            else:
+                method.gate = Gate(
+                    method._call,
+                    runner_name=self.name,
+                    method_name=method.name,
+                    max_latency_ms=method.max_latency_ms,
+                    executor=self.executor,
+                    loop=loop,
+                )
+
+    def shed(self, message: str = "server is shutting down") -> int:
+        """Refuse every queued call of every method with 503 + Retry-After; how many."""
+        queues = [m.batcher or m.gate for m in self.runner_methods.values()]
+        return sum(q.shed(message) for q in queues if q is not None)
 
     async def stop(self) -> None:
         """Stop the batch queues and the model thread (queued calls get 503)."""
@@ -179,6 +201,9 @@ class Runner:
             if method.batcher is not None:
                 await method.batcher.close()
                 method.batcher = None
+            if method.gate is not None:
+                method.gate.shed()
+                method.gate = None
         if self.executor is not None:
             self.executor.shutdown(wait=True)
             self.executor = None

@@ -1,12 +1,26 @@
-"""Reading a request body once, with the server's size limit (413 past it) and timeout (408)."""
+"""Reading a request body once, with the server's size limit (413 past it) and timeout (408);
+letting the runners see when the request's client has gone (`watch_client`)."""
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
 
 from ..exceptions import PayloadTooLarge, RequestTimeout
+from ..runner.admission import CLIENT_GONE
+
+
+def watch_client(request: Request) -> None:
+    """Tell the runners (`CLIENT_GONE`) how to see that this request's client disconnected.
+
+    uvicorn marks a request's cycle `disconnected` when its connection is lost; a queued runner
+    call checks it before its model call. With another ASGI server nothing is set.
+    """
+    cycle: Any = getattr(request.receive, "__self__", None)
+    if cycle is not None and hasattr(cycle, "disconnected"):
+        CLIENT_GONE.set(lambda: cycle.disconnected)
 
 
 async def read_body(request: Request, limit: int, timeout: float | None = None) -> bytes:

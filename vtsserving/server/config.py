@@ -1,8 +1,8 @@
 """Server configuration: a YAML file (`--config` or `VTSSERVING_CONFIG`) validated by pydantic.
 
-    api_server: {max_body_size: 20971520, graceful_shutdown_timeout: 20,
+    api_server: {max_body_size: 20971520, graceful_shutdown_timeout: 20, keep_alive_timeout: 5,
                  header_timeout: 10, body_timeout: 60, max_connections: 4096}
-    batching: {enabled: true, max_batch_size: 100, max_latency_ms: 10000}   # every runner
+    batching: {enabled: true, max_batch_size: 100, max_latency_ms: 1000}   # every runner
     runners:
       iris_clf:
         max_batch_size: 50
@@ -10,6 +10,8 @@
         methods: {predict: {max_batch_size: 32, max_latency_ms: 10}}
 
 Configuration overrides what the code sets; per-method values override per-runner ones.
+`max_latency_ms` is every runner method's latency budget, batched or not: a call that could not
+finish within it is refused with 503 + Retry-After (admission control).
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ class BatchingConfig(MethodConfig):
 class ApiServerConfig(_Strict):
     max_body_size: int = Field(20 * 1024 * 1024, ge=1)
     graceful_shutdown_timeout: float = Field(20, ge=0)
+    # Seconds an idle keep-alive connection stays open; keep it above a load balancer's idle timeout.
+    keep_alive_timeout: float = Field(5, gt=0)
     # Slow clients: a request head must arrive within header_timeout, its body within
     # body_timeout; past max_connections a worker drops the connection idle the longest.
     header_timeout: float = Field(10, gt=0)

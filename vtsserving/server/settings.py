@@ -37,6 +37,8 @@ class WorkerSettings(BaseModel):
     model_store: str | None = None  # a served vts's own models/
     ready_dir: str | None = None  # where workers mark themselves ready (several workers)
     metrics_dir: str | None = None  # prometheus-client's multiprocess folder (several workers)
+    started: float | None = None  # when `serve()` began (epoch seconds), for "ready in X s"
+    error_file: str | None = None  # where a worker that cannot import the service says why
 
     def to_env(self) -> dict[str, str]:
         return {SETTINGS_ENV: self.model_dump_json()}

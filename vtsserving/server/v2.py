@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from .._version import __version__
 from ..exceptions import NotFound, ServiceUnavailable, VtsServingError
-from .body import read_body
+from .body import read_body, watch_client
 from .scoring import scorings
 from .v2_codec import HEADER_LENGTH, datatype_of, model_params, read_request, write_response
 
@@ -80,6 +80,7 @@ def v2_routes(svc: Service, state: Readiness, limits: ApiServerConfig) -> list[R
             if not state.ready:
                 raise ServiceUnavailable(state.error or "not ready: models are loading", retry_after=1)
             body = await read_body(request, limits.max_body_size, limits.body_timeout)
+            watch_client(request)
             parsed, tensors = read_request(body, request.headers.get(HEADER_LENGTH))
             outputs = await scoring.infer(tensors, model_params(parsed))
             header = {"model_name": scoring.name, "model_version": scoring.model.tag.version}

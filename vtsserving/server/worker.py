@@ -13,8 +13,9 @@ each worker loads them, batches its own requests and calls the model on one thre
 cheap models on the event loop instead of that thread was tried and measured worse (server CPU
 a request 227-260 us against 210-213 us): the thread overlaps the model with socket I/O.
 
-Worker count. `--production` starts one worker per CPU, so a server that has the machine to
-itself (a container; its clients elsewhere) uses every core. On this 2-core box wrk takes most
+Worker count. `--production` starts one worker per CPU of the container's CPU quota (cgroup v1
+or v2, `resources.py`; never the host's core count), so a server that has its CPUs to itself
+(a container; its clients elsewhere) uses each of them. On this 2-core box wrk takes most
 of a core and other jobs share the rest: 1 worker led in both full bench runs, interleaved A/B
 runs were mixed, and both counts met the issue's targets in the last run (req/s, after the
 per-request cuts: MLflow fast path, orjson, leaner middleware):
@@ -28,33 +29,67 @@ per-request cuts: MLflow fast path, orjson, leaner middleware):
 
 Server CPU a request (the steadier figure): about 200 us for either count, bare 130 us. After
 models load, `gc.freeze()` keeps them out of full collections (shorter pauses, better p99).
+
+Supervision. The server process binds the port first (a taken port is a one-line error before
+any model loads), then runs uvicorn's supervisor, with one worker too: a worker that dies is
+replaced. It does not import the service itself (that would add the import time to every start:
+measured +1.1-1.6 s for the iris model with one worker); the spawned workers do, and one that
+cannot stops the server with its one-line reason. A replacement started while another worker is
+ready loads its models before it accepts a connection (`app.py`). On SIGTERM the supervisor closes its copy of the
+listening socket at once, so new connections are refused rather than left in a backlog that
+nobody serves.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import logging
 import os
 import shutil
-import signal
+import socket
+import sys
 import tempfile
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+from ..exceptions import Conflict, VtsServingError
 from .config import load_config
 from .settings import MULTIPROC_ENV, WorkerSettings, scoped_env, serving_process
 from .target import find_vts, load_target, service_dir
 
+log = logging.getLogger("vtsserving.server")
 _keep_serving = contextlib.ExitStack()  # a spawned worker's serving_process(), open for its life
 
 
 def app_factory() -> Any:
-    """Build the app in a spawned worker process from the settings `serve()` handed over."""
+    """Build the app in a spawned worker process from the settings `serve()` handed over.
+
+    A service that cannot be imported stops the server: the worker writes why to the settings'
+    error file for `serve()` to report in one line, and exits with uvicorn's startup-failure code
+    (so the supervisor does not restart it).
+    """
+    from uvicorn.config import STARTUP_FAILURE
+
+    from .resources import memory_limit
+
     settings = WorkerSettings.from_env()
     _keep_serving.enter_context(serving_process(settings))  # this process only; before the app import
     _setup_logging()
-    return _create_app(settings)
+    try:
+        svc = load_target(settings.target, settings.working_dir)
+    except Exception as exc:  # noqa: BLE001 - reported by `serve()` as the CLI would
+        message = exc.message if isinstance(exc, VtsServingError) else f"{type(exc).__name__}: {exc}"
+        if settings.error_file:
+            Path(settings.error_file).write_text(json.dumps(
+                {"message": message, "exit_code": getattr(exc, "exit_code", 1)}
+            ))
+        sys.exit(STARTUP_FAILURE)
+    _warn_if_over_memory(svc, settings.workers, memory_limit())
+    return _create_app(settings, svc)
 
 
 def _create_app(settings: WorkerSettings, svc: Any = None) -> Any:
@@ -62,7 +97,7 @@ def _create_app(settings: WorkerSettings, svc: Any = None) -> Any:
     from .readiness import Readiness
 
     svc = svc or load_target(settings.target, settings.working_dir)
-    return create_app(svc, settings.config, Readiness(settings.ready_dir, settings.workers))
+    return create_app(svc, settings.config, Readiness(settings.ready_dir, settings.workers), settings.started)
 
 
 def serve(
@@ -76,41 +111,133 @@ def serve(
     production: bool = False,
     config_path: str | None = None,
 ) -> None:
-    """Check that the service imports, then run uvicorn with `workers` processes."""
-    import uvicorn
+    """Take the port, then run `workers` supervised processes serving `target`.
 
+    The port is bound first, so a taken port fails at once, before any import or model load. A
+    supervisor (uvicorn's) replaces a worker that dies, with one worker too. The service is
+    imported by the workers only (this process would double the start-up time importing it too);
+    one that cannot be imported stops the server with the workers' one-line reason.
+    """
+    import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
+    from uvicorn.supervisors import ChangeReload, Multiprocess
+
+    from .resources import cpu_limit
+
+    started = time.time()
     working_dir = os.path.abspath(working_dir)
     config = load_config(config_path)
-    svc = load_target(target, working_dir)  # fails here, once, with a clear message
-    vts = find_vts(target, working_dir)
-    options: dict[str, Any] = {
-        "host": host,
-        "port": port,
-        "timeout_graceful_shutdown": config.api_server.graceful_shutdown_timeout,
-        "access_log": not production,
-        "log_level": "info",
-        "backlog": 2048,
-        "proxy_headers": not production,  # production: no X-Forwarded-For rewriting (one layer less)
-        "http": _http_protocol(config) if _has("httptools") else "h11",
-        "loop": "uvloop" if _has("uvloop") else "asyncio",
-    }
-    _setup_logging()
-    with _shared_dirs(workers) as (ready_dir, metrics_dir), _exit_zero_on_sigterm():
-        settings = WorkerSettings(
-            target=target, working_dir=working_dir, service_dir=service_dir(target, working_dir),
-            config=config, workers=workers, model_store=vts.path_of("models") if vts else None,
-            ready_dir=ready_dir, metrics_dir=metrics_dir,
+    sock = bind_socket(host, port)
+    error_file = Path(tempfile.mkstemp(prefix="vtsserving-start-")[1])
+    try:
+        if reload:  # the reloader would wait for a fix instead of failing: check once here
+            load_target(target, working_dir)
+        vts = find_vts(target, working_dir)
+        _setup_logging()
+        api = config.api_server
+        uv_config = uvicorn.Config(
+            "vtsserving.server.worker:app_factory", factory=True, host=host, port=port,
+            workers=workers, reload=reload,
+            reload_dirs=[service_dir(target, working_dir)] if reload else None,
+            timeout_graceful_shutdown=api.graceful_shutdown_timeout,
+            timeout_keep_alive=api.keep_alive_timeout,
+            access_log=not production, log_level="info", backlog=2048,
+            proxy_headers=not production,  # production: no X-Forwarded-For rewriting (one layer less)
+            http=_http_protocol(config) if _has("httptools") else "h11",
+            loop="uvloop" if _has("uvloop") else "asyncio",
         )
-        if workers > 1 or reload:
-            reload_dirs = [settings.service_dir] if reload else None
-            with scoped_env(settings.to_env()):
-                uvicorn.run(
-                    "vtsserving.server.worker:app_factory", factory=True, workers=workers,
-                    reload=reload, reload_dirs=reload_dirs, **options,
-                )
-        else:
-            with serving_process(settings):
-                uvicorn.run(_create_app(settings, svc), **options)
+        with _shared_dirs(workers) as (ready_dir, metrics_dir):
+            settings = WorkerSettings(
+                target=target, working_dir=working_dir, service_dir=service_dir(target, working_dir),
+                config=config, workers=workers, model_store=vts.path_of("models") if vts else None,
+                ready_dir=ready_dir, metrics_dir=metrics_dir, started=started, error_file=str(error_file),
+            )
+            with scoped_env({**settings.to_env(), **_thread_env(workers, cpu_limit())}):
+                if reload:
+                    ChangeReload(uv_config, target=uvicorn.Server(uv_config).run, sockets=[sock]).run()
+                    return
+                supervisor = _supervisor(Multiprocess)(uv_config, sockets=[sock])
+                supervisor.run()
+        _raise_start_error(error_file)
+        if any(p.exitcode == STARTUP_FAILURE for p in supervisor.processes):
+            raise VtsServingError("a worker failed to start; see the log above")
+    finally:
+        sock.close()
+        error_file.unlink(missing_ok=True)
+
+
+def _raise_start_error(error_file: Path) -> None:
+    """The error a worker wrote when the service could not be imported, as the CLI's one line."""
+    text = error_file.read_text() if error_file.is_file() else ""
+    if text:
+        data = json.loads(text)
+        error = VtsServingError(data["message"])
+        error.exit_code = int(data.get("exit_code", 1))
+        raise error
+
+
+def _supervisor(base: type) -> type:
+    """uvicorn's supervisor, closing its copy of the listening socket as soon as it is told to stop.
+
+    Otherwise the kernel keeps accepting connections into the backlog of a socket nobody will
+    serve again, and resets them (after their requests were sent) when the supervisor exits:
+    closed, a new connection is refused, which a client or load balancer can safely retry.
+    """
+
+    class Supervisor(base):  # type: ignore[misc, valid-type]
+        def handle_term(self) -> None:
+            self._stop_listening()
+            super().handle_term()
+
+        def handle_int(self) -> None:
+            self._stop_listening()
+            super().handle_int()
+
+        def _stop_listening(self) -> None:
+            for sock in self.sockets:
+                sock.close()
+
+    return Supervisor
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """The listening socket for `host:port`, or a one-line error naming what holds the port."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise Conflict(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _thread_env(workers: int, cpus: float) -> dict[str, str]:
+    """Math libraries' thread pools sized from the CPU quota shared by the workers (unless set)."""
+    threads = str(max(1, int(cpus / workers)))
+    names = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+    return {name: threads for name in names if not os.environ.get(name)}
+
+
+def _warn_if_over_memory(svc: Any, workers: int, limit: int | None) -> None:
+    """Warn when N workers, each holding the service's models, would not fit the memory limit."""
+    from .resources import directory_size
+
+    if limit is None:
+        return
+    try:
+        size = sum(directory_size(Path(m.path)) for m in svc.models)
+    except Exception:  # noqa: BLE001 - a model that cannot be resolved fails later, clearly
+        return
+    if size and workers * size > limit:
+        fit = max(1, limit // size)
+        log.warning(
+            "%d workers x %.0f MB of models (on disk; more in memory) exceed the %.0f MB memory limit:"
+            " the workers may be killed; use --workers %d or fewer, or a larger limit",
+            workers, size / 2**20, limit / 2**20, fit,
+        )
 
 
 @contextlib.contextmanager
@@ -129,23 +256,14 @@ def _shared_dirs(workers: int) -> Iterator[tuple[str | None, str | None]]:
             shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
-@contextlib.contextmanager
-def _exit_zero_on_sigterm() -> Iterator[None]:
-    """uvicorn re-raises SIGTERM after a graceful shutdown; a no-op handler makes that exit 0."""
-    previous = signal.signal(signal.SIGTERM, lambda *_: None)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def _http_protocol(config: Any) -> Any:
     """httptools with a request-head deadline and a connection cap (see `server/protocol.py`)."""
     from .protocol import GuardedHttpToolsProtocol
 
     api = config.api_server
     return functools.partial(GuardedHttpToolsProtocol, header_timeout=api.header_timeout,
-                             max_connections=min(api.max_connections, _open_files_limit() - 64))
+                             max_connections=min(api.max_connections, _open_files_limit() - 64),
+                             drain_idle=min(api.keep_alive_timeout, 2.0))
 
 
 def _open_files_limit() -> int:
