@@ -8,7 +8,7 @@ pruned first, so downloads are cold too, unless --warm-downloads), rebuild after
 and image size over its base image. Peers build from the same local base image, tagged as
 the `python:3.11-slim` their Dockerfiles expect (with Debian's "externally managed" marker
 removed and a `python` link, which those Dockerfiles need); BentoML is installed into its own
-venv. Prints a table and the ratios; numbers are for this machine only.
+venv. Prints a table and the ratios, with the load average; numbers are for this machine only.
 """
 
 from __future__ import annotations
@@ -236,6 +236,7 @@ def main() -> None:
         subprocess.run([DOCKER, "builder", "prune", "-f", "--filter", "type=exec.cachemount"],
                        capture_output=True, env={**os.environ, "DOCKER_BUILDKIT": "1"})
     skip = set(filter(None, args.skip.split(",")))
+    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
     results: dict[str, dict[str, float] | str] = {}
     with tempfile.TemporaryDirectory(prefix="containerize-bench-", dir="/var/tmp") as tmp:
         work = Path(tmp)
@@ -258,6 +259,8 @@ def main() -> None:
             ("code-only: build + containerize", "code_total", "s"), ("model-only rebuild (containerize)", "model", "s"),
             ("model-only: build + containerize", "model_total", "s"), ("size over base", "size", "MB")]
     names = list(results)
+    load_after = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"\nload average before {load_before}, after {load_after} ({os.cpu_count()} cores)")
     print("\n| metric | " + " | ".join(names) + " |")
     print("|---|" + "---|" * len(names))
     for label, key, unit in rows:
@@ -266,6 +269,8 @@ def main() -> None:
     ours = results.get("vtsserving")
     if isinstance(ours, dict):
         print(f"\nvtsserving code-only rebuild / cold: {ours['code'] / ours['cold']:.1%} (target <= 20%)")
+        size_mb = ours["size"] / 1e6
+        print(f"vtsserving size over base: {size_mb:,.0f} MB (target <= 300 MB: {'met' if size_mb <= 300 else 'NOT MET'})")
         if len(WHEELS) > 1:
             print("note: the vtsserving checkout changed during the run, so its layer was rebuilt too")
         for peer in ("mlflow", "bentoml"):

@@ -149,6 +149,9 @@ def test_sbom_and_installed_list_match_the_image(iris_image: tuple[str, dict]) -
     assert listed == {tuple(line.split("==")) for line in inside}
     names = {name for name, _ in listed}
     assert {"mlflow-skinny", "scikit-learn", "vtsserving"} <= names and "mlflow" not in names
+    # nothing that only installs or builds (issues #16 and #19): no installer, no build tools
+    build_only = {"pip", "setuptools", "wheel", "build", "uv", "pip-tools", "docker", "cyclonedx-python-lib"}
+    assert not names & build_only, sorted(names & build_only)
 
 
 def test_runs_as_non_root_and_stops_on_sigterm(iris_image: tuple[str, dict]) -> None:

@@ -92,3 +92,14 @@ def test_skinny_swap_keeps_skops_for_a_skops_saved_sklearn_model() -> None:
     plan = plan_python(PythonOptions(packages=["mlflow==3.17.2", "scikit-learn"]), [model],
                        conda_used=False, python_version="3.11")
     assert plan.requirements.lines == ["mlflow-skinny==3.17.2", "scikit-learn", "pandas<4", "skops<1"]
+
+
+def test_images_get_only_what_serving_needs_from_vtsserving() -> None:
+    from packaging.requirements import Requirement
+
+    from vtsserving.builder.python_env import vtsserving_requirements
+
+    names = {Requirement(line).name.lower() for line in vtsserving_requirements()}
+    assert {"starlette", "uvicorn", "numpy", "cloudpickle"} <= names
+    # build-only tools (issues #16, #19) and docker-py, which nothing imports, stay out of images
+    assert not names & {"uv", "pip-tools", "cyclonedx-python-lib", "jinja2", "docker", "pip", "setuptools"}

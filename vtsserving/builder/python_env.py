@@ -70,8 +70,10 @@ def _user_requirements(opts: PythonOptions) -> Requirements:
     return reqs
 
 
-# Tools that only `vtsserving build`/`containerize` run on the building machine: not in images.
-_BUILD_ONLY = {"uv", "cyclonedx-python-lib"}
+# What only `vtsserving build`/`containerize` use on the building machine (locking, SBOM,
+# rendering the Dockerfile): not in images. pip-tools would also bring pip, setuptools, wheel and
+# `build` into the image's venv. A vts that needs one of these at run time names it itself.
+_BUILD_ONLY = frozenset({"uv", "cyclonedx-python-lib", "pip-tools", "jinja2"})
 
 
 def vtsserving_requirements() -> list[str]:

@@ -7,6 +7,7 @@ rules decide what is accepted) and documents the JSON formats the model's signat
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ...io.base import IODescriptor, load_json
@@ -37,10 +38,24 @@ class MLflowScoringInput(IODescriptor):
     accepts = (JSON, CSV, PARQUET)
 
     def __init__(self, signature: Any = None, example: Any = None) -> None:
-        self.columns = columns_input(signature.inputs if signature is not None else None)
-        self.params = _params_schema(signature)
+        # A callable is asked on first use: reading a signature imports MLflow (about a second per
+        # worker), which a model loaded without MLflow need not pay before it is ready.
+        self._signature = signature
         super().__init__()
         self.example = example  # MLflow's own: not checked by parsing (the protocol reads it)
+
+    @functools.cached_property
+    def _resolved(self) -> tuple[ColumnsInput | None, dict[str, Any]]:
+        signature = self._signature() if callable(self._signature) else self._signature
+        return columns_input(signature.inputs if signature is not None else None), _params_schema(signature)
+
+    @property
+    def columns(self) -> ColumnsInput | None:
+        return self._resolved[0]
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return self._resolved[1]
 
     async def from_http_request(self, request: Request) -> ScoringRequest:
         return ScoringRequest(await request.body(), request.headers.get("content-type"))

@@ -13,6 +13,9 @@ the table to anyway; that skips building a DataFrame and sklearn's DataFrame che
 the array is checked to be finite, sklearn's own finiteness scan. The array goes to a shallow
 copy of the estimator without `feature_names_in_` (the names were checked here), so sklearn has
 no "X does not have valid feature names" warning to raise and no warnings filter is touched.
+
+A scikit-learn model is loaded without importing MLflow where its flavor allows (`_native.py`):
+the direct paths never need MLflow, and the rest builds MLflow's pyfunc model on first use.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from ...exceptions import BadInput
 from ...models import Model
 from ...runner import Runnable
 from ._inputs import prepare_input
+from ._native import NativePyfunc, load_serving_model
 from ._schema import columns_of, tensor_of
 
 _DIRECT_LOADERS = ("mlflow.sklearn",)
@@ -32,7 +36,7 @@ PYFUNC_PREDICT = "pyfunc_predict"
 
 def get_runnable(model: Model) -> type[Runnable]:
     """A Runnable class whose `predict` loads the pyfunc model once and calls it."""
-    from ._import import get, load_model
+    from ._import import get
 
     model = get(model)
 
@@ -41,9 +45,12 @@ def get_runnable(model: Model) -> type[Runnable]:
         SUPPORTS_CPU_MULTI_THREADING = True
 
         def __init__(self) -> None:
-            self.model = load_model(model)
-            signature = self.model.metadata.signature
-            schema = signature.inputs if signature is not None else None
+            self.model = load_serving_model(model)
+            if isinstance(self.model, NativePyfunc):
+                schema = self.model.input_schema()
+            else:
+                signature = self.model.metadata.signature
+                schema = signature.inputs if signature is not None else None
             self.columns = columns_of(schema)
             self.tensor = tensor_of(schema)
             self.direct = _direct_predict(self.model, schema)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ...exceptions import BadInput, ServiceUnavailable, VtsServingError
 from ._fast import FAST_CONTENT_TYPES, JSON, FastTable, predictions_json
+from ._native import NativePyfunc
 from ._schema import mlflow_signature
 from ._tensors import NamedTensor, input_specs, model_input, named_outputs, output_specs
 
@@ -122,9 +123,12 @@ class MLflowScoring:
 
     def _fast_table(self) -> FastTable | None:
         if self._fast is _UNSET:
-            metadata = self._pyfunc().metadata
-            hinted = getattr(metadata, "_is_signature_from_type_hint", lambda: False)()
-            self._fast = FastTable.for_schema(metadata.get_input_schema(), hinted)
+            model = self._pyfunc()
+            if isinstance(model, NativePyfunc):  # its schema read from MLmodel: MLflow not imported
+                self._fast = FastTable.for_schema(model.input_schema(), False)
+            else:
+                hinted = getattr(model.metadata, "_is_signature_from_type_hint", lambda: False)()
+                self._fast = FastTable.for_schema(model.metadata.get_input_schema(), hinted)
         return self._fast
 
     # -- tensors (KServe V2) -------------------------------------------------------------------

@@ -44,7 +44,7 @@ def scoring_api(scoring: MLflowScoring) -> InferenceAPI:
         return await scoring.invocations(request.body, request.content_type)
 
     return InferenceAPI(
-        "invocations", invocations, MLflowScoringInput(scoring.signature(), scoring.serving_example()), MLflowScoringOutput(),
+        "invocations", invocations, MLflowScoringInput(scoring.signature, scoring.serving_example()), MLflowScoringOutput(),
         INVOCATIONS, invocations.__doc__,
     )
 
