@@ -16,6 +16,8 @@ ensure_venv mlflow,sklearn
 export PATH="$repo/.venv/bin:$PATH"
 
 work=$(mktemp -d /tmp/vts-quickstart.XXXXXX)
+# A throwaway model store unless you name one: your own (~/vtsserving) stays untouched, and the
+# model stored here (iris_clf) is not in it afterwards. docs/quickstart.md uses your own store.
 export VTSSERVING_HOME="${VTSSERVING_HOME:-$work/home}"
 
 port="${PORT:-3000}"

@@ -2,7 +2,8 @@
 
 A page that contains `<!-- vtsfile-reference -->` gets the tables of the vtsfile schema (the
 pydantic model of `vtsserving.builder.config`); `<!-- cli-reference -->` gets every command of
-the `vtsserving` click group with its usage, help and options.
+the `vtsserving` click group with its usage, help, arguments, options and examples (the
+`examples=` of `vtsserving.cli._help.Command`).
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ def cli_reference() -> str:
 
     from vtsserving.cli import cli
 
-    root = click.Context(cli, info_name="vtsserving")
+    root = click.Context(cli, info_name="vtsserving", **cli.context_settings)  # -h too, in every command
     out: list[str] = []
     _command_doc(cli, root, out, level=2)
     return "\n".join(out)
@@ -136,10 +137,17 @@ def _command_doc(cmd: Any, ctx: Any, out: list[str], level: int) -> None:
     if help_text:
         out += [_plain(help_text), ""]
     out += ["```text", cmd.get_usage(ctx), "```", ""]
-    rows = [_option_row(p, ctx) for p in cmd.get_params(ctx)]
+    params = cmd.get_params(ctx)
+    arguments = [_argument_row(p, ctx) for p in params if isinstance(p, click.Argument)]
+    if arguments:
+        out += ["| argument | description |", "|---|---|", *arguments, ""]
+    rows = [_option_row(p, ctx) for p in params if not isinstance(p, click.Argument)]
     rows = [r for r in rows if r]
     if rows:
         out += ["| option | description |", "|---|---|", *rows, ""]
+    examples = list(getattr(cmd, "examples", []))
+    if examples:
+        out += ["**Examples**", "", "```bash", *examples, "```", ""]
     if isinstance(cmd, click.Group):
         for name in cmd.list_commands(ctx):
             sub = cmd.get_command(ctx, name)
@@ -148,11 +156,13 @@ def _command_doc(cmd: Any, ctx: Any, out: list[str], level: int) -> None:
             _command_doc(sub, click.Context(sub, info_name=name, parent=ctx), out, level=min(level + 1, 4))
 
 
-def _option_row(param: Any, ctx: Any) -> str | None:
-    import click
+def _argument_row(param: Any, ctx: Any) -> str:
+    name = param.human_readable_name + ("..." if param.nargs == -1 else "")
+    optional = "" if param.required else " (optional)"
+    return f"| `{name}`{optional} | {_cell(getattr(param, 'help', None) or '')} |"
 
-    if isinstance(param, click.Argument):
-        return f"| `{param.human_readable_name}` (argument) | {_cell(getattr(param, 'help', None) or '')} |"
+
+def _option_row(param: Any, ctx: Any) -> str | None:
     record = param.get_help_record(ctx)
     if record is None:
         return None

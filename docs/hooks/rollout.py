@@ -13,7 +13,7 @@ from html import escape
 from typing import Any
 
 SVG_URI = "guides/deployment-rollout.svg"
-WIDTH, HEIGHT = 760, 330
+WIDTH, HEIGHT = 760, 352
 LEFT, RIGHT = 120, 745
 FONT = "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"
 COLORS = {"loading": "#ffe0b2", "serving": "#c8e6c9", "draining": "#cfd8dc", "stopping": "#eceff1"}
@@ -60,15 +60,16 @@ def rollout_svg(n: Numbers | None = None) -> str:
         _lane_label(160, "new pod"),
         _segment("loading", start_x, 160, ready_x - start_x, "loading: /readyz 503"),
         _segment("serving", ready_x, 160, RIGHT - ready_x, "ready: in the Service, serving"),
-        _text(start_x, 210, "container starts", anchor="start", size=11),
-        f'  <line class="ready" x1="{ready_x}" y1="40" x2="{ready_x}" y2="200" stroke="#1a237e" '
+        _text(start_x, 148, "container starts", anchor="start", size=11),
+        *_probes(start_x, ready_x),
+        f'  <line class="ready" x1="{ready_x}" y1="40" x2="{ready_x}" y2="236" stroke="#1a237e" '
         'stroke-width="1.5" stroke-dasharray="5 4"/>',
         _text(WIDTH // 2, 24, "new pod ready: then an old pod leaves the Service (maxSurge 1, maxUnavailable 0)",
               size=12),
-        f'  <line class="axis" x1="{LEFT}" y1="228" x2="{RIGHT}" y2="228" stroke="#37474f" stroke-width="1.5" '
+        f'  <line class="axis" x1="{LEFT}" y1="250" x2="{RIGHT}" y2="250" stroke="#37474f" stroke-width="1.5" '
         'marker-end="url(#arrowhead)"/>',
-        _text(RIGHT, 244, "time", anchor="end", size=11),
-        *_legend(268, n),
+        _text(RIGHT, 266, "time", anchor="end", size=11),
+        *_legend(290, n),
     ]
     title = "One step of a rolling update: a new pod starts and becomes ready, then an old pod drains and stops"
     return "\n".join([
@@ -91,6 +92,21 @@ def _segment(kind: str, x: int, y: int, width: int, label: str) -> str:
     return (f'  <g class="segment" data-kind="{kind}"><rect x="{x}" y="{y}" width="{width}" height="36" rx="5" '
             f'fill="{COLORS[kind]}" stroke="{STROKE[kind]}" stroke-width="1.5"/>'
             f'{_text(x + width // 2, y + 18, label, size=12, indent="")}</g>')
+
+
+def _probes(start_x: int, ready_x: int) -> list[str]:
+    """The new pod's probes as dots: /readyz answers 503 (hollow) while the models load, then 200;
+    /livez is probed only once the startup probe has passed."""
+    out = [_text(LEFT - 12, 212, "/readyz", anchor="end", size=11), _text(LEFT - 12, 230, "/livez", anchor="end", size=11)]
+    for x in range(start_x + 14, RIGHT - 4, 22):
+        ok = x > ready_x
+        out.append(f'  <circle class="probe" data-probe="readyz" data-status="{200 if ok else 503}" cx="{x}" cy="212" '
+                   f'r="4" fill="{STROKE["serving"] if ok else "#ffffff"}" stroke="{STROKE["serving" if ok else "loading"]}" '
+                   'stroke-width="1.5"/>')
+    for x in range(ready_x + 22, RIGHT - 4, 44):
+        out.append(f'  <circle class="probe" data-probe="livez" data-status="200" cx="{x}" cy="230" r="4" '
+                   f'fill="{STROKE["serving"]}"/>')
+    return out
 
 
 def _lane_label(y: int, text: str) -> str:

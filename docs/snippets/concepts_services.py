@@ -57,6 +57,11 @@ def classify(flower: Flower) -> dict:
     return {"species": species}
 # --8<-- [end:service]
 
+# --8<-- [start:example]
+described = NumpyNdarray(dtype="float64", shape=[-1, 4], enforce_shape=True, example=[[5.1, 3.5, 1.4, 0.2]])
+# --8<-- [end:example]
+assert described.openapi_content()["application/json"]["example"] == [[5.1, 3.5, 1.4, 0.2]]
+
 # Check the APIs over the real ASGI app, in this process.
 from starlette.testclient import TestClient  # noqa: E402
 

@@ -1,2 +1,2 @@
-export VTSSERVING_MLFLOW_MODEL_PATH=$(vtsserving models get my_mlflow_model:latest -o path)
+export VTSSERVING_MLFLOW_MODEL_PATH=$(vtsserving models get my_sklearn_model:latest -o path)
 vtsserving build

@@ -11,7 +11,7 @@ import vtsserving
 
 X, y = load_iris(return_X_y=True)
 mlflow.sklearn.save_model(LogisticRegression(max_iter=1000).fit(X, y), "saved_model")
-vtsserving.mlflow.import_model("my_mlflow_model", "saved_model")
+vtsserving.mlflow.import_model("my_sklearn_model", "saved_model")
 shutil.rmtree("saved_model")
 
 Path("service.py").write_text(
@@ -19,7 +19,7 @@ Path("service.py").write_text(
 import vtsserving
 from vtsserving.io import NumpyNdarray
 
-runner = vtsserving.mlflow.get("my_mlflow_model:latest").to_runner()
+runner = vtsserving.mlflow.get("my_sklearn_model:latest").to_runner()
 svc = vtsserving.Service("my_service", runners=[runner])
 
 

@@ -1,1 +1,2 @@
 vtsserving models list mlflow_pytorch_mnist
+# -> mlflow_pytorch_mnist

@@ -7,17 +7,18 @@ from sklearn.linear_model import LogisticRegression
 
 import vtsserving
 
-X, y = load_iris(return_X_y=True)
-clf = LogisticRegression(max_iter=1000).fit(X, y)
+X, y = load_iris(return_X_y=True)  # the page's first block made these
 
 # --8<-- [start:direct]
+clf = LogisticRegression(max_iter=1000).fit(X, y)
+
 with mlflow.start_run() as run:
-    mlflow.sklearn.log_model(clf, "model")
+    mlflow.sklearn.log_model(clf, name="model")
     vtsserving.sklearn.save_model("iris_clf", clf)
 # --8<-- [end:direct]
-model_uri = f"runs:/{run.info.run_id}/model"
 
 # --8<-- [start:reload]
+model_uri = f"runs:/{run.info.run_id}/model"
 loaded_model = mlflow.sklearn.load_model(model_uri)
 vtsserving.sklearn.save_model("iris_clf", loaded_model)
 # --8<-- [end:reload]

@@ -1,7 +1,7 @@
 """Log a PyTorch model in a run, import it, and run it three ways (docs: guides/mlflow.md)."""
 
+# --8<-- [start:log-import]
 import mlflow
-import mlflow.pytorch
 import numpy as np
 import torch
 from torch import nn
@@ -9,12 +9,10 @@ from torch import nn
 import vtsserving
 
 torch.manual_seed(0)
-# Any network on 1x28x28 inputs will do for the docs; the pytorch example trains a real one.
+# Any network on 1x28x28 images will do here; examples/mlflow/pytorch trains a real one.
 model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 26 * 26, 10)).eval()
 test_input_arr = np.random.default_rng(0).random((4, 1, 28, 28), dtype=np.float32)
-device = "cpu"
 
-# --8<-- [start:log-import]
 with mlflow.start_run():
     mlflow.pytorch.log_model(
         model,
@@ -33,6 +31,8 @@ with mlflow.start_run():
 assert vts_model.info.signatures["predict"].batchable
 
 # --8<-- [start:native]
+device = "cuda" if torch.cuda.is_available() else "cpu"
+
 vts_model = vtsserving.mlflow.get("mlflow_pytorch_mnist:latest")
 mlflow_model_path = vts_model.path_of(vtsserving.mlflow.MLFLOW_MODEL_FOLDER)
 
@@ -51,10 +51,9 @@ predictions = pyfunc_model.predict(test_input_arr)
 # --8<-- [end:pyfunc]
 assert np.allclose(np.asarray(predictions), loaded_pytorch_model(torch.from_numpy(test_input_arr)).detach().numpy(), atol=1e-5)
 
-input_df = test_input_arr  # this model takes a tensor; a table model takes a DataFrame
 # --8<-- [start:runner]
 runner = vtsserving.mlflow.get("mlflow_pytorch_mnist:latest").to_runner()
 runner.init_local()
-runner.predict.run(input_df)
+runner.predict.run(test_input_arr)
 # --8<-- [end:runner]
-assert np.asarray(runner.predict.run(input_df)).shape == (4, 10)
+assert np.asarray(runner.predict.run(test_input_arr)).shape == (4, 10)

@@ -1,11 +1,9 @@
 """The input and output types of an MLflow runner, checked on a scikit-learn model."""
 
-from typing import Any, Dict, List, Union, get_args, get_origin  # noqa: UP035 - as users read it
+from typing import get_args, get_origin  # noqa: I001 - the shown block has its own imports
 
 import mlflow
 import mlflow.sklearn
-import numpy as np
-import pandas
 from mlflow.models import infer_signature
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
@@ -13,6 +11,11 @@ from sklearn.linear_model import LogisticRegression
 import vtsserving
 
 # --8<-- [start:types]
+from typing import Any, Dict, List, Union  # noqa: UP035 - as users read it
+
+import numpy as np
+import pandas
+
 MLflowRunnerInput = Union[pandas.DataFrame, np.ndarray, List[Any], Dict[str, Any]]  # noqa: UP006, UP007
 MLflowRunnerOutput = Union[pandas.DataFrame, pandas.Series, np.ndarray, list]  # noqa: UP007
 # --8<-- [end:types]

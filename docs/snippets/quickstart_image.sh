@@ -1,4 +1,3 @@
 export VTSSERVING_MLFLOW_MODEL_PATH=$(vtsserving models get logistic_regression_model:latest -o path)
 vtsserving build
 vtsserving containerize iris_logistic_regression:latest -t iris_logistic_regression:dev
-docker run --rm -p 3000:3000 iris_logistic_regression:dev

@@ -144,7 +144,8 @@ def build_from_config(
     conda_env = environment(config.conda, None) if config.conda.used else None
     python_version = resolve_python_version(config.docker.python_version, models, conda_env)
     tag = Tag((config.name or svc.name).lower(), version)
-    progress("Resolving Python requirements" + (" (locking)" if config.python.lock_packages else ""))
+    locking = " and locking" if config.python.lock_packages else ""
+    progress(f"Resolving{locking} Python requirements")
     plan = plan_python(config.python, models, conda_used=config.conda.used, python_version=python_version)
     options = plan.index_lines + plan.requirements.options
     check_option_urls([(f"the {o.split()[0].split('=')[0]} line", o) for o in options], plan.source)
@@ -152,16 +153,20 @@ def build_from_config(
     wheel = vtsserving_wheel()
     docker = config.docker.model_copy(update={"python_version": python_version})
     with vts_store().create(tag) as (tag, tmp):
-        progress(f"Writing vts {tag}")
+        progress(f"Copying the source into vts {tag}")
         source = copy_source(build_ctx, tmp / "src", config.include, config.exclude,
                              skip=(vtsserving_home(), cache_root()))
         _warn_withheld(source.withheld)
+        if models:
+            progress(f"Copying {len(models)} model{'s' if len(models) > 1 else ''}")
         _copy_models(models, tmp / "models")
         info = _info(svc, config, tag, models)
+        progress("Writing the Python environment")
         info.python = write_python_env(tmp / "env" / "python", plan, python_version, wheel)
         if config.conda.used:
             progress("Writing the conda environment" + (" (locking)" if config.conda.lock_packages else ""))
             info.conda = write_conda_env(tmp / "env" / "conda", config.conda, python_version)
+        progress("Writing the Dockerfile, OpenAPI document and vts.yaml")
         info.docker = _docker_record(docker)
         (tmp / "README.md").write_text(_readme(config, tag.name))
         (tmp / "apis").mkdir()
@@ -169,4 +174,5 @@ def build_from_config(
         (tmp / VTS_YAML).write_text(info.to_yaml())
         write_docker_files(tmp, docker, python_version=python_version, conda=config.conda.used)
         refuse_credentials(tmp, config.allow_credentials_in)
+        progress("Saving to the store")
     return get(tag)

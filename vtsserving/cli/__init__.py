@@ -10,7 +10,9 @@ from .._version import __version__
 from ._group import COMMANDS, LazyGroup
 
 
-@click.group(cls=LazyGroup, lazy_commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, lazy_commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]},
+             examples=["vtsserving build && vtsserving containerize iris_classifier:latest",
+                       "vtsserving --verbose build   # a failure shows its full traceback"])
 @click.version_option(__version__, "--version", prog_name="vtsserving")
 @click.option("--verbose", "-v", is_flag=True, help="Show debug logs and full tracebacks.")
 @click.pass_context

@@ -11,10 +11,11 @@ import click
 
 from .._commands import COMMANDS
 from ..exceptions import VtsServingError
+from ._help import Group
 
 __all__ = ["COMMANDS", "LazyGroup"]
 
-class LazyGroup(click.Group):
+class LazyGroup(Group):
     """A group whose subcommands live in modules imported on first use."""
 
     def __init__(self, *args: Any, lazy_commands: dict[str, str], **kwargs: Any) -> None:

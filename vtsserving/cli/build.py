@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import json
 import logging
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
 import click
 
+from ._help import Command, argument
 from .containerize import IMAGE_OPTION_NAMES, echo_dry_run, echo_result, image_options
 
 
 class _WarningsToConsole(logging.Handler):
     """Show the build's warnings (e.g. local-version pins) as one yellow line each."""
 
+    def __init__(self, steps: Any) -> None:
+        super().__init__(logging.WARNING)
+        self.steps = steps
+
     def emit(self, record: logging.LogRecord) -> None:
-        click.secho(f"Warning: {record.getMessage()}", err=True, fg="yellow")
+        self.steps.warn(record.getMessage())
 
 
 def _check_image_options(containerize: bool, opts: dict[str, Any]) -> None:
@@ -30,8 +34,14 @@ def _check_image_options(containerize: bool, opts: dict[str, Any]) -> None:
         raise click.UsageError(f"{flag} builds an image: add --containerize")
 
 
-@click.command()
-@click.argument("build_ctx", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.command(cls=Command, examples=[
+    "vtsserving build",
+    "vtsserving build ./iris -f ./iris/vtsfile.prod.yaml --version 1.0.0",
+    "vtsserving build -q --containerize -t registry.example.com/ml/iris:1.0 --push",
+])
+@argument("build_ctx", default=".", type=click.Path(file_okay=False, path_type=Path),
+          help="The build context: the folder with vtsfile.yaml and the service's code; `include` and "
+               "`exclude` paths are relative to it [default: the current folder].")
 @click.option("-f", "--vtsfile", "vtsfile", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="The vtsfile to read (default: BUILD_CTX/vtsfile.yaml).")
 @click.option("--version", default=None, help="Version of the new vts (default: a new unique one).")
@@ -39,12 +49,18 @@ def _check_image_options(containerize: bool, opts: dict[str, Any]) -> None:
               help="Then build its image in the same step (takes every `containerize` option).")
 @image_options
 @click.option("-q", "--quiet", is_flag=True,
-              help="No progress: print the vts tag (and, with --containerize, the image id) only.")
+              help="No progress lines: print only the vts tag (and, with --containerize, the image id); "
+                   "warnings and errors still show.")
 @click.option("-o", "--output", type=click.Choice(["tag", "json"]), default="tag", show_default=True,
               help="Print the tag only, or the vts info (and the image's) as JSON.")
 def build(build_ctx: Path, vtsfile: Path | None, version: str | None, containerize: bool, quiet: bool,
           output: str, **opts: Any) -> None:
-    """Build a vts from BUILD_CTX (default: the current folder) into the local store."""
+    """Build a vts from BUILD_CTX (default: the current folder) into the local store.
+
+    Each step (loading the service, resolving and locking requirements, packing the wheel,
+    copying the source and models, ...) and its time go to stderr: a live view on a terminal,
+    plain lines in a pipe or a CI log, nothing with -q. stdout gets only the result.
+    """
     _check_image_options(containerize, opts)
     vts = _build_vts(build_ctx, vtsfile, version, quiet)
     if not containerize:
@@ -54,22 +70,25 @@ def build(build_ctx: Path, vtsfile: Path | None, version: str | None, containeri
 
 
 def _build_vts(build_ctx: Path, vtsfile: Path | None, version: str | None, quiet: bool) -> Any:
-    from rich.console import Console
-
+    """Build with each step and its time on stderr (a live view on a terminal, plain lines
+    otherwise, nothing with -q); stdout gets only the result."""
     from ..builder import VTSFILE, build_from_config, load_vtsfile
+    from ._progress import Steps
 
     logger = logging.getLogger("vtsserving.build")
-    handler = _WarningsToConsole(logging.WARNING)
+    steps = Steps(quiet=quiet)
+    handler = _WarningsToConsole(steps)
     logger.addHandler(handler)
     logger.propagate = False
     try:
         ctx = build_ctx.resolve()
         path = vtsfile or ctx / VTSFILE
-        config = load_vtsfile(path, ctx)
-        status = nullcontext() if quiet else Console(stderr=True).status("Building")
-        with status as spinner:
-            update = spinner.update if spinner is not None else (lambda step: None)
-            return build_from_config(config, ctx, version=version, source=str(path), progress=update)
+        with steps:
+            steps(f"Reading {path.name}")
+            config = load_vtsfile(path, ctx)
+            vts = build_from_config(config, ctx, version=version, source=str(path), progress=steps)
+            steps.title = f"Built vts {vts.tag}"
+        return vts
     finally:
         logger.removeHandler(handler)
         logger.propagate = True

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from ._help import Command, argument
 from ._output import echo_data
 
 _IMAGE_OPTIONS = [
@@ -89,8 +90,13 @@ def echo_result(result: Any) -> None:
     click.echo(f"Run it: docker run --rm -p 3000:3000 {result.tags[0]}")
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("tag")
+@click.command(cls=Command, context_settings={"help_option_names": ["-h", "--help"]}, examples=[
+    "vtsserving containerize iris_classifier:latest",
+    "vtsserving containerize iris_classifier:latest -t registry.example.com/ml/iris:1.0 --push",
+    "vtsserving containerize iris_classifier:latest --dry-run",
+])
+@argument("tag", help="The vts to build: NAME[:VERSION] in the local store (VERSION defaults to latest; a "
+                      "unique prefix of it works), or the path of a vts folder.")
 @image_options
 @click.option("-q", "--quiet", is_flag=True, help="No build log: print the image id only (errors still show).")
 @click.option("-o", "--output", type=click.Choice(["table", "json"]), default="table", show_default=True,

@@ -7,7 +7,12 @@ from typing import Any
 
 import click
 
+from ._help import Group, argument
+
 _HELP = {"help_option_names": ["-h", "--help"]}
+_TAG_HELP = ("The vts to deploy: NAME[:VERSION] in the local store (VERSION defaults to latest); its "
+             "models' size and server settings size the pods. The image itself is --image.")
+_IMAGE = "registry.example.com/ml/iris:1.0"
 
 _PLAN_OPTIONS = [
     click.option("--image", metavar="IMAGE:TAG", help="Image to run, with a tag or @sha256 digest (required)."),
@@ -69,13 +74,17 @@ def _summary(kind: str, plan: Any, probe: str = "/readyz") -> str:
             f"grace period {plan.grace_period} s.\n")
 
 
-@click.group(context_settings=_HELP)
+@click.group(cls=Group, context_settings=_HELP, examples=[
+    f"vtsserving deploy kubernetes iris_classifier:latest --image {_IMAGE} | kubectl apply -f -",
+])
 def deploy() -> None:
     """Generate deployment manifests for a vts: Kubernetes, KServe, HAProxy."""
 
 
-@deploy.command(context_settings=_HELP, short_help="Kubernetes manifests (or a kustomize tree) for a vts.")
-@click.argument("tag")
+@deploy.command(context_settings=_HELP, short_help="Kubernetes manifests (or a kustomize tree) for a vts.",
+                examples=[f"vtsserving deploy kubernetes iris_classifier:latest --image {_IMAGE} | kubectl apply -f -",
+                          "vtsserving deploy kubernetes iris_classifier:latest --values deploy.yaml --output-dir k8s/"])
+@argument("tag", help=_TAG_HELP)
 @plan_options
 def kubernetes(tag: str, **opts: Any) -> None:
     """Deployment, Service, HPA, PodDisruptionBudget and ServiceMonitor for the vts TAG.
@@ -95,8 +104,9 @@ def kubernetes(tag: str, **opts: Any) -> None:
     click.echo(header + dump_objects(kubernetes_objects(plan), opts["output"]), nl=False)
 
 
-@deploy.command(context_settings=_HELP, short_help="A KServe InferenceService for a vts.")
-@click.argument("tag")
+@deploy.command(context_settings=_HELP, short_help="A KServe InferenceService for a vts.",
+                examples=[f"vtsserving deploy kserve iris_classifier:latest --image {_IMAGE} | kubectl apply -f -"])
+@argument("tag", help=_TAG_HELP)
 @plan_options
 def kserve(tag: str, **opts: Any) -> None:
     """A KServe InferenceService running the vts TAG's image as a custom predictor.
@@ -117,7 +127,8 @@ def kserve(tag: str, **opts: Any) -> None:
     click.echo(text, nl=False)
 
 
-@deploy.command(context_settings=_HELP, short_help="haproxy.cfg for several containers of one image.")
+@deploy.command(context_settings=_HELP, short_help="haproxy.cfg for several containers of one image.",
+                examples=["vtsserving deploy haproxy --server 127.0.0.1:3001 --server 127.0.0.1:3002 > haproxy.cfg"])
 @click.option("--server", "servers", multiple=True, required=True, metavar="HOST:PORT",
               help="A container serving the image (repeatable).")
 @click.option("--bind", default="127.0.0.1:8080", show_default=True, metavar="ADDRESS:PORT",

@@ -9,6 +9,7 @@ import click
 
 from .._version import __version__
 from ..home import vtsserving_home
+from ._help import Command
 from ._output import echo_data
 
 _PACKAGES = ("mlflow", "mlflow-skinny", "scikit-learn", "torch", "pandas", "numpy", "pydantic", "starlette", "uvicorn")
@@ -33,8 +34,9 @@ def env_info() -> dict[str, object]:
     }
 
 
-@click.command()
-@click.option("-o", "--output", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
+@click.command(cls=Command, examples=["vtsserving env", "vtsserving env -o json"])
+@click.option("-o", "--output", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True,
+              help="Output format.")
 def env(output: str) -> None:
     """Print versions, platform and the VtsServing home folder."""
     echo_data(env_info(), output)

@@ -14,10 +14,12 @@ import click
 from ..exceptions import NotFound
 from ..models import ModelSummary, model_store, summaries
 from ..store import ArchiveLimits
+from ._help import Group, argument
 from ._output import (
     archive_limit_options,
     delete_items,
     echo_data,
+    echo_table,
     human_size,
     output_option,
     status,
@@ -37,28 +39,18 @@ def _row(summary: ModelSummary) -> dict[str, Any]:
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
-    """Aligned columns, bold header (rich.Table takes about 1 s for 1,000 rows: too slow)."""
-    header = ("Tag", "Module", "Size", "Creation Time")
-    cells = [
-        (r["tag"], r["module"], human_size(r["size"]), r["creation_time"][:19].replace("T", " "))
-        for r in rows
-    ]
-    widths = [max(len(c[i]) for c in [header, *cells]) for i in range(len(header))]
-
-    def line(values: tuple[str, ...]) -> str:
-        return "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
-
-    click.echo(click.style(line(header), bold=True))
-    click.echo("\n".join(line(c) for c in cells))
+    echo_table(("Tag", "Module", "Size", "Creation Time"),
+               [(r["tag"], r["module"], human_size(r["size"]), r["creation_time"][:19].replace("T", " "))
+                for r in rows])
 
 
-@click.group()
+@click.group(cls=Group, examples=["vtsserving models list", "vtsserving models get iris_clf:latest -o path"])
 def models() -> None:
     """Manage models in the local store ($VTSSERVING_HOME/models)."""
 
 
-@models.command("list")
-@click.argument("name", required=False)
+@models.command("list", examples=["vtsserving models list", "vtsserving models list iris_clf -o json"])
+@argument("name", required=False, help="Show only the versions of this model name [default: every model].")
 @output_option()
 def list_models(name: str | None, output: str) -> None:
     """List models (every version of NAME when given), newest last."""
@@ -74,8 +66,9 @@ def list_models(name: str | None, output: str) -> None:
         echo_data(rows, output)
 
 
-@models.command("get")
-@click.argument("tag")
+@models.command("get", examples=["vtsserving models get iris_clf:latest",
+                                  "vtsserving models get iris_clf:latest -o path"])
+@argument("tag", help="The model: NAME[:VERSION] (VERSION defaults to latest; a unique prefix of it works).")
 @output_option(("yaml", "json", "path"), default="yaml")
 def get_model(tag: str, output: str) -> None:
     """Show a model's model.yaml, or only its folder with `-o path`."""
@@ -90,17 +83,20 @@ def get_model(tag: str, output: str) -> None:
         click.echo(model.info.to_yaml().rstrip())
 
 
-@models.command("delete")
-@click.argument("tags", nargs=-1, required=True)
+@models.command("delete", examples=["vtsserving models delete iris_clf:v1 iris_clf:v2 -y"])
+@argument("tags", nargs=-1, required=True, help="One or more models, NAME:VERSION each; all must exist.")
 @click.option("-y", "--yes", is_flag=True, help="Delete without asking.")
 def delete_model(tags: tuple[str, ...], yes: bool) -> None:
     """Delete one or more model versions (`latest` moves to the newest left)."""
     delete_items(model_store(), tags, yes, "model")
 
 
-@models.command("export")
-@click.argument("tag")
-@click.argument("path", required=False)
+@models.command("export", examples=["vtsserving models export iris_clf:latest ./archives/",
+                                     "vtsserving models export iris_clf:latest s3://bucket/models/iris_clf.tar.gz"])
+@argument("tag", help="The model: NAME[:VERSION] (VERSION defaults to latest).")
+@argument("path", required=False,
+          help="Where to write: a .tar.gz file, a folder (ending in /) to hold NAME-VERSION.tar.gz, or a URL "
+               "such as s3://bucket/key [default: NAME-VERSION.tar.gz in the current folder].")
 def export_model(tag: str, path: str | None) -> None:
     """Write model TAG as a .tar.gz to PATH (file, folder or URL such as s3://bucket/key)."""
     from .. import models as model_api
@@ -111,8 +107,10 @@ def export_model(tag: str, path: str | None) -> None:
     click.echo(f"Exported model {resolved} to {written}")
 
 
-@models.command("import")
-@click.argument("path")
+@models.command("import", examples=["vtsserving models import ./archives/iris_clf-v1.tar.gz",
+                                     "vtsserving models import s3://bucket/models/big.tar.gz --max-size 200G"])
+@argument("path", help="The archive written by `vtsserving models export`: a local .tar.gz or a URL such as "
+                       "s3://bucket/key.")
 @click.option("--overwrite", is_flag=True, help="Replace the version if it exists already.")
 @archive_limit_options
 def import_model(path: str, overwrite: bool, limits: ArchiveLimits) -> None:

@@ -9,10 +9,12 @@ import click
 
 from ..exceptions import NotFound
 from ..store import ArchiveLimits, folder_size
+from ._help import Command, argument
 from ._output import (
     archive_limit_options,
     delete_items,
     echo_data,
+    echo_table,
     human_size,
     output_option,
     status,
@@ -29,9 +31,8 @@ def _row(vts: Any) -> dict[str, Any]:
     }
 
 
-
-@click.command("list")
-@click.argument("name", required=False)
+@click.command("list", cls=Command, examples=["vtsserving list", "vtsserving list iris_classifier -o json"])
+@argument("name", required=False, help="Show only the versions of this vts name [default: every vts].")
 @output_option()
 def list_vts(name: str | None, output: str) -> None:
     """List vts bundles (every version of NAME when given), newest last."""
@@ -47,17 +48,14 @@ def list_vts(name: str | None, output: str) -> None:
     if not rows:
         click.echo(f"No vts in {vts_store().root}", err=True)
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table("Tag", "Service", "Size", "Creation Time", box=None, header_style="bold")
-    for r in rows:
-        table.add_row(r["tag"], r["service"], human_size(r["size"]), r["creation_time"][:19].replace("T", " "))
-    Console().print(table)
+    echo_table(("Tag", "Service", "Size", "Creation Time"),
+               [(r["tag"], r["service"], human_size(r["size"]), r["creation_time"][:19].replace("T", " "))
+                for r in rows])
 
 
-@click.command("get")
-@click.argument("tag")
+@click.command("get", cls=Command, examples=["vtsserving get iris_classifier:latest",
+                                             "vtsserving get iris_classifier:latest -o path"])
+@argument("tag", help="The vts: NAME[:VERSION] (VERSION defaults to latest; a unique prefix of it works).")
 @output_option(("yaml", "json", "path"), default="yaml")
 def get_vts(tag: str, output: str) -> None:
     """Show a vts's vts.yaml, or only its folder with `-o path`."""
@@ -72,8 +70,8 @@ def get_vts(tag: str, output: str) -> None:
         click.echo(vts.info.to_yaml().rstrip())
 
 
-@click.command("delete")
-@click.argument("tags", nargs=-1, required=True)
+@click.command("delete", cls=Command, examples=["vtsserving delete iris_classifier:v1 iris_classifier:v2 -y"])
+@argument("tags", nargs=-1, required=True, help="One or more vts, NAME:VERSION each; all must exist.")
 @click.option("-y", "--yes", is_flag=True, help="Delete without asking.")
 def delete_vts(tags: tuple[str, ...], yes: bool) -> None:
     """Delete one or more vts versions (`latest` moves to the newest left)."""
@@ -82,9 +80,12 @@ def delete_vts(tags: tuple[str, ...], yes: bool) -> None:
     delete_items(vts_store(), tags, yes, "vts")
 
 
-@click.command("export")
-@click.argument("tag")
-@click.argument("path", required=False)
+@click.command("export", cls=Command, examples=["vtsserving export iris_classifier:latest ./archives/",
+                                                "vtsserving export iris_classifier:latest s3://bucket/vts/iris.tar.gz"])
+@argument("tag", help="The vts: NAME[:VERSION] (VERSION defaults to latest).")
+@argument("path", required=False,
+          help="Where to write: a .tar.gz file, a folder (ending in /) to hold NAME-VERSION.tar.gz, or a URL "
+               "such as s3://bucket/key [default: NAME-VERSION.tar.gz in the current folder].")
 def export_vts(tag: str, path: str | None) -> None:
     """Write vts TAG as a .tar.gz to PATH (file, folder or URL such as s3://bucket/key)."""
     from ..vts import export_vts as export
@@ -96,8 +97,10 @@ def export_vts(tag: str, path: str | None) -> None:
     click.echo(f"Exported vts {resolved} to {written}")
 
 
-@click.command("import")
-@click.argument("path")
+@click.command("import", cls=Command, examples=["vtsserving import ./archives/iris_classifier-v1.tar.gz",
+                                                "vtsserving import s3://bucket/vts/iris.tar.gz --overwrite"])
+@argument("path", help="The archive written by `vtsserving export`: a local .tar.gz or a URL such as "
+                       "s3://bucket/key.")
 @click.option("--overwrite", is_flag=True, help="Replace the version if it exists already.")
 @archive_limit_options
 def import_vts(path: str, overwrite: bool, limits: ArchiveLimits) -> None:

@@ -27,6 +27,9 @@ def main() -> None:
     vts_model = vtsserving.mlflow.import_model(MODEL_NAME, model_uri)
     print(f"Model imported to VtsServing: {vts_model}")
 
+    # Autologging stays on in this Python process until it is turned off.
+    mlflow.sklearn.autolog(disable=True)
+
 
 if __name__ == "__main__":
     main()

@@ -72,7 +72,7 @@ def test_conda_lock_failure_is_one_line(make_ctx, store_items, tmp_path: Path,
                "import sys; sys.stderr.write('PackagesNotFoundError: libnothing\\n'); sys.exit(1)"]
     monkeypatch.setattr(conda_env, "_conda_lock_cmd", lambda: failing)  # failure injection
     ctx = _conda_ctx(make_ctx, lock_packages=True)
-    result = CliRunner().invoke(cli, ["build", str(ctx)])
+    result = CliRunner().invoke(cli, ["build", "-q", str(ctx)])  # -q: no progress lines
     assert result.exit_code != 0
     assert result.output.strip() == (
         "Error: conda.lock_packages: conda-lock lock failed: PackagesNotFoundError: libnothing")

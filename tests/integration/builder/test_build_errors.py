@@ -13,7 +13,7 @@ from vtsserving.cli import cli
 
 
 def _fails(ctx: Path, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, ["build", str(ctx), *args])
+    result = CliRunner().invoke(cli, ["build", "-q", str(ctx), *args])  # -q: no progress lines
     assert result.exit_code != 0, result.output
     lines = [ln for ln in result.output.splitlines() if ln.strip()]
     assert len(lines) == 1 and lines[0].startswith("Error: "), result.output

@@ -105,7 +105,7 @@ def test_build_json_output_and_vtsfile_option(make_ctx, tmp_path: Path) -> None:
     other.write_text(yaml.safe_dump({"service": "service:svc", "name": "renamed"}))
     result = CliRunner().invoke(cli, ["build", str(ctx), "-f", str(other), "-o", "json"])
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)  # progress goes to stderr
     assert data["name"] == "renamed" and data["tag"].startswith("renamed:")
     assert Path(data["path"], "vts.yaml").is_file()
 

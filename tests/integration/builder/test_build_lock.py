@@ -65,7 +65,7 @@ def test_lock_is_for_the_image_python_and_platform_not_the_runner(make_ctx, monk
 
 def test_pip_tools_refuses_a_target_it_cannot_resolve_for(make_ctx, store_items) -> None:
     ctx = make_ctx(_vtsfile(lock_tool="pip-tools"))
-    result = CliRunner().invoke(cli, ["build", str(ctx)])
+    result = CliRunner().invoke(cli, ["build", "-q", str(ctx)])  # -q: no progress lines
     assert result.exit_code != 0
     line = result.output.strip()
     assert line.startswith("Error: python.lock_tool: pip-tools locks for the Python that runs the build")
@@ -89,7 +89,7 @@ def test_failed_lock_shows_the_resolver_reason(make_ctx, store_items, tmp_path: 
     ctx = make_ctx({"service": "service:svc",
                     "python": {"packages": ["surely-not-a-package-vts==9.9"], "lock_packages": True,
                                "no_index": True}})
-    result = CliRunner().invoke(cli, ["build", str(ctx)])
+    result = CliRunner().invoke(cli, ["build", "-q", str(ctx)])  # -q: no progress lines
     assert result.exit_code != 0
     line = result.output.strip()
     assert line.startswith("Error: python.lock_packages: uv pip compile failed:")

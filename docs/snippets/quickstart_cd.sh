@@ -1,0 +1,1 @@
+cd examples/mlflow/sklearn_logistic_regression
