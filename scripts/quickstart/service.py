@@ -11,8 +11,8 @@ svc = vtsserving.Service("iris_classifier", runners=[iris_runner])
 
 
 @svc.api(
-    input=NumpyNdarray(dtype="float64", shape=[-1, 4], enforce_shape=True),
-    output=NumpyNdarray(),
+    input=NumpyNdarray(dtype="float64", shape=[-1, 4], enforce_shape=True, example=[[5.1, 3.5, 1.4, 0.2]]),
+    output=NumpyNdarray(dtype="int64", example=[0]),
 )
 async def classify(features: np.ndarray) -> np.ndarray:
     return await iris_runner.predict.async_run(features)
