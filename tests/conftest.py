@@ -61,3 +61,22 @@ def docker_engine() -> str:
             pytest.fail(f"Docker tests must run in CI: {message}")
         pytest.skip(message)
     return BASE_IMAGE
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's (scripts/provision-browser.sh); no browser download here
+
+
+@pytest.fixture(scope="session")
+def headless_chromium() -> dict:
+    """Playwright launch options for Debian's Chromium, headless and off the network.
+
+    Outside CI a missing browser skips the test with a hint; in CI it fails it.
+    """
+    if not os.path.exists(CHROMIUM):
+        message = "Debian's chromium is missing: run scripts/provision-browser.sh"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"]
+    return {"executable_path": CHROMIUM, "args": args, "headless": True}

@@ -17,9 +17,6 @@ import pytest
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[3]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1280, "height": 900}
 MIN_FONT_PX = 9  # the smallest SVG text, as scaled onto the page
 
@@ -31,16 +28,6 @@ PICTURES = {
     "concepts/runners/index.html": "concepts/batching.svg",
     "guides/deployment/index.html": "guides/deployment-rollout.svg",
 }
-
-
-def _chromium() -> str:
-    if os.path.exists(CHROMIUM):
-        return CHROMIUM
-    message = "Debian's chromium is missing: run scripts/provision-browser.sh"
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(message)
-    pytest.skip(message)
-    return ""
 
 
 @pytest.fixture(scope="module")
@@ -61,11 +48,10 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def browser():
-    executable = _chromium()
+def browser(headless_chromium):
     playwright = pytest.importorskip("playwright.sync_api")
     with playwright.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=ARGS, headless=True)
+        browser = pw.chromium.launch(**headless_chromium)
         try:
             yield browser
         finally:

@@ -3,38 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 
 import httpx
 import pytest
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 
-
-def _chromium() -> str:
-    if os.path.exists(CHROMIUM):
-        return CHROMIUM
-    message = "Debian's chromium is missing: run scripts/provision-browser.sh"
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(message)
-    pytest.skip(message)
-    return ""
-
-
-def test_swagger_ui_executes_a_request(descriptors_server):
-    executable = _chromium()
+def test_swagger_ui_executes_a_request(descriptors_server, headless_chromium):
     playwright = pytest.importorskip("playwright.sync_api")
     requests: list[str] = []
     spec = httpx.get(descriptors_server.url + "/docs.json").json()
     example = spec["paths"]["/double"]["post"]["requestBody"]["content"]["application/json"]["example"]
     assert example == [[1, 1, 1]]  # NumpyNdarray(dtype="int64", shape=[-1, 3], enforce_shape=True)
     with playwright.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=ARGS, headless=True)
+        browser = pw.chromium.launch(**headless_chromium)
         try:
             page = browser.new_page()
             page.on("request", lambda r: requests.append(r.url))
@@ -55,4 +38,3 @@ def test_swagger_ui_executes_a_request(descriptors_server):
             browser.close()
     assert all(u.startswith(descriptors_server.url) for u in requests), requests  # nothing from the internet
     assert any(u.endswith("/docs.json") for u in requests)
-    assert shutil.which("chromium") or os.path.exists(CHROMIUM)
