@@ -40,12 +40,14 @@ def serve(
     Without TARGET, serves the `service:` named in ./vtsfile.yaml. Routes: the APIs, / (Swagger
     UI), /docs.json (OpenAPI), /livez, /readyz, /healthz and /metrics.
     """
-    from ..builder import vtsfile_service
     from ..server.worker import serve as run_server
 
     if reload and production:
         raise click.UsageError("--reload is for development; it cannot be used with --production")
-    target = target or vtsfile_service(working_dir)
+    if not target:
+        from ..builder import vtsfile_service  # the builder's imports only when they are needed
+
+        target = vtsfile_service(working_dir)
     if port is None:
         port = _port_from_env()
     if workers is None:

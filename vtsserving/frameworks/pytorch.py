@@ -111,6 +111,8 @@ def get_runnable(model: Model) -> type[Runnable]:
     class PytorchRunnable(Runnable):
         SUPPORTED_RESOURCES = ("nvidia.com/gpu", "cpu")
         SUPPORTS_CPU_MULTI_THREADING = True
+        # Each worker loads its own copy (CUDA cannot cross a fork); importing torch can.
+        PRELOAD_IMPORTS = ("torch",)
 
         def __init__(self) -> None:
             super().__init__()

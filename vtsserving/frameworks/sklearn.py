@@ -67,6 +67,7 @@ def get_runnable(model: Model) -> type[Runnable]:
     class SklearnRunnable(Runnable):
         SUPPORTED_RESOURCES = ("cpu",)
         SUPPORTS_CPU_MULTI_THREADING = True
+        PRELOAD = True  # an unpickled estimator: no threads, no devices
 
         def __init__(self) -> None:
             super().__init__()

@@ -33,6 +33,11 @@ class Runnable:
 
     SUPPORTED_RESOURCES: ClassVar[tuple[str, ...]] = ("cpu",)
     SUPPORTS_CPU_MULTI_THREADING: ClassVar[bool] = False
+    # Safe to build once in the server process and share with the workers it forks: loading starts
+    # no thread, touches no GPU and opens no connection (a scikit-learn pickle, say).
+    PRELOAD: ClassVar[bool] = False
+    # Modules the server process may import before it forks, when PRELOAD is off (e.g. "torch").
+    PRELOAD_IMPORTS: ClassVar[tuple[str, ...]] = ()
     methods: ClassVar[dict[str, RunnableMethodConfig]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

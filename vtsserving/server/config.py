@@ -1,7 +1,7 @@
 """Server configuration: a YAML file (`--config` or `VTSSERVING_CONFIG`) validated by pydantic.
 
     api_server: {max_body_size: 20971520, graceful_shutdown_timeout: 20, keep_alive_timeout: 5,
-                 header_timeout: 10, body_timeout: 60, max_connections: 4096}
+                 header_timeout: 10, body_timeout: 60, max_connections: 4096, preload: true}
     batching: {enabled: true, max_batch_size: 100, max_latency_ms: 1000}   # every runner
     runners:
       iris_clf:
@@ -56,6 +56,9 @@ class ApiServerConfig(_Strict):
     header_timeout: float = Field(10, gt=0)
     body_timeout: float = Field(60, gt=0)
     max_connections: int = Field(4096, ge=1)
+    # Import the service once and fork the workers from it (Linux); false: each worker is a new
+    # interpreter that imports the service itself (for a service whose import starts threads).
+    preload: bool = True
 
 
 class ServerConfig(_Strict):

@@ -31,13 +31,17 @@ Server CPU a request (the steadier figure): about 200 us for either count, bare 
 models load, `gc.freeze()` keeps them out of full collections (shorter pauses, better p99).
 
 Supervision. The server process binds the port first (a taken port is a one-line error before
-any model loads), then runs uvicorn's supervisor, with one worker too: a worker that dies is
-replaced. It does not import the service itself (that would add the import time to every start:
-measured +1.1-1.6 s for the iris model with one worker); the spawned workers do, and one that
-cannot stops the server with its one-line reason. A replacement started while another worker is
-ready loads its models before it accepts a connection (`app.py`). On SIGTERM the supervisor closes its copy of the
-listening socket at once, so new connections are refused rather than left in a backlog that
-nobody serves.
+any model loads). On Linux it then imports the service itself (one that cannot be imported is the
+CLI's one-line error), builds the runnables that are safe to share (`Runnable.PRELOAD`), and forks
+the workers (`prefork.py`): a worker is ready as soon as its event loop runs, instead of importing
+the service and its libraries again in a new interpreter (uvicorn's spawning supervisor made the
+parent's and each worker's imports add up: iris image ready in 1.29 s, two interpreters each
+importing scikit-learn). With `api_server.preload: false`, elsewhere, and with `--reload`,
+uvicorn's supervisor spawns workers that import the service themselves, and one that cannot stops
+the server with its one-line reason. Either way a worker that dies is replaced, with one worker
+too; a replacement started while another worker is ready loads its models before it accepts a
+connection (`app.py`). On SIGTERM the supervisor closes its copy of the listening socket at once,
+so new connections are refused rather than left in a backlog that nobody serves.
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import Conflict, VtsServingError
-from .config import load_config
+from .config import ServerConfig, load_config
 from .settings import MULTIPROC_ENV, WorkerSettings, scoped_env, serving_process
 from .target import find_vts, load_target, service_dir
 
@@ -113,10 +117,10 @@ def serve(
 ) -> None:
     """Take the port, then run `workers` supervised processes serving `target`.
 
-    The port is bound first, so a taken port fails at once, before any import or model load. A
-    supervisor (uvicorn's) replaces a worker that dies, with one worker too. The service is
-    imported by the workers only (this process would double the start-up time importing it too);
-    one that cannot be imported stops the server with the workers' one-line reason.
+    The port is bound first, so a taken port fails at once, before any import or model load. On
+    Linux the service is imported here and the workers are forked from this process
+    (`_serve_forked`); otherwise uvicorn's supervisor spawns workers that import it. Either way a
+    worker that dies is replaced, and a service that cannot be imported is one line of error.
     """
     import uvicorn
     from uvicorn.config import STARTUP_FAILURE
@@ -134,18 +138,7 @@ def serve(
             load_target(target, working_dir)
         vts = find_vts(target, working_dir)
         _setup_logging()
-        api = config.api_server
-        uv_config = uvicorn.Config(
-            "vtsserving.server.worker:app_factory", factory=True, host=host, port=port,
-            workers=workers, reload=reload,
-            reload_dirs=[service_dir(target, working_dir)] if reload else None,
-            timeout_graceful_shutdown=api.graceful_shutdown_timeout,
-            timeout_keep_alive=api.keep_alive_timeout,
-            access_log=not production, log_level="info", backlog=2048,
-            proxy_headers=not production,  # production: no X-Forwarded-For rewriting (one layer less)
-            http=_http_protocol(config) if _has("httptools") else "h11",
-            loop="uvloop" if _has("uvloop") else "asyncio",
-        )
+        uv_options = _uvicorn_options(config, production)
         with _shared_dirs(workers) as (ready_dir, metrics_dir):
             settings = WorkerSettings(
                 target=target, working_dir=working_dir, service_dir=service_dir(target, working_dir),
@@ -153,6 +146,14 @@ def serve(
                 ready_dir=ready_dir, metrics_dir=metrics_dir, started=started, error_file=str(error_file),
             )
             with scoped_env({**settings.to_env(), **_thread_env(workers, cpu_limit())}):
+                if not reload and _can_fork(config):
+                    _serve_forked(settings, sock, uv_options)
+                    return
+                uv_config = uvicorn.Config(
+                    "vtsserving.server.worker:app_factory", factory=True, host=host, port=port,
+                    workers=workers, reload=reload,
+                    reload_dirs=[service_dir(target, working_dir)] if reload else None, **uv_options,
+                )
                 if reload:
                     ChangeReload(uv_config, target=uvicorn.Server(uv_config).run, sockets=[sock]).run()
                     return
@@ -164,6 +165,79 @@ def serve(
     finally:
         sock.close()
         error_file.unlink(missing_ok=True)
+
+
+def _uvicorn_options(config: ServerConfig, production: bool) -> dict[str, Any]:
+    """uvicorn settings shared by every way of running the workers."""
+    api = config.api_server
+    return {
+        "timeout_graceful_shutdown": api.graceful_shutdown_timeout,
+        "timeout_keep_alive": api.keep_alive_timeout,
+        "access_log": not production, "log_level": "info", "backlog": 2048,
+        "proxy_headers": not production,  # production: no X-Forwarded-For rewriting (one layer less)
+        "http": _http_protocol(config) if _has("httptools") else "h11",
+        "loop": "uvloop" if _has("uvloop") else "asyncio",
+    }
+
+
+def _can_fork(config: ServerConfig) -> bool:
+    """Fork the workers from this process (Linux, unless `api_server.preload` is off)."""
+    return config.api_server.preload and sys.platform == "linux"
+
+
+def _serve_forked(settings: WorkerSettings, sock: socket.socket, uv_options: dict[str, Any]) -> None:
+    """Import the service here, build what its runners may share, then fork the workers.
+
+    A service that cannot be imported fails here, as the CLI's one line, before any worker exists.
+    """
+    import uvicorn
+
+    from .prefork import STARTUP_FAILURE, Prefork
+    from .resources import memory_limit
+
+    with serving_process(settings):
+        svc = load_target(settings.target, settings.working_dir)
+        _warn_if_over_memory(svc, settings.workers, memory_limit())
+        _preload(svc)
+        # The app and uvicorn's protocol, lifespan and loop modules too: each worker inherits them.
+        uv_config = uvicorn.Config(_create_app(settings, svc), **uv_options)
+        uv_config.load()
+        uv_config.get_loop_factory()
+
+        def worker() -> int:
+            server = uvicorn.Server(uv_config)
+            server.run(sockets=[sock])
+            return 0 if server.started else STARTUP_FAILURE
+
+        supervisor = Prefork(worker, workers=settings.workers, sockets=[sock],
+                             stop_timeout=settings.config.api_server.graceful_shutdown_timeout + 5)
+        supervisor.run()
+    if supervisor.failed:
+        raise VtsServingError("a worker failed to start; see the log above")
+
+
+def _preload(svc: Any) -> None:
+    """Before forking: import what each runner needs, and build the runners safe to share.
+
+    A runner that fails here is left to the workers, which load it again and report why.
+    """
+    import gc
+    import importlib
+
+    for runner in svc.runners:
+        cls = runner.runnable_class
+        try:
+            for module in cls.PRELOAD_IMPORTS:
+                importlib.import_module(module)
+            if cls.PRELOAD:
+                start = time.perf_counter()
+                runner.init_local()
+                log.info("runner %s loaded before forking the workers in %.2f s",
+                         runner.name, time.perf_counter() - start)
+        except Exception as exc:  # noqa: BLE001 - the workers retry and report it
+            log.debug("runner %s could not be preloaded: %s", runner.name, exc)
+    gc.collect()
+    gc.freeze()  # shared with the workers: kept out of their collections (fewer copied pages)
 
 
 def _raise_start_error(error_file: Path) -> None:

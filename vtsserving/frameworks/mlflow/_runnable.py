@@ -21,13 +21,15 @@ the direct paths never need MLflow, and the rest builds MLflow's pyfunc model on
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from ...exceptions import BadInput
 from ...models import Model
 from ...runner import Runnable
+from ._import import MLFLOW_MODEL_FOLDER
 from ._inputs import prepare_input
-from ._native import NativePyfunc, load_serving_model
+from ._native import NativePyfunc, load_serving_model, native_sklearn_conf
 from ._schema import columns_of, tensor_of
 
 _DIRECT_LOADERS = ("mlflow.sklearn",)
@@ -43,6 +45,9 @@ def get_runnable(model: Model) -> type[Runnable]:
     class MLflowPyfuncRunnable(Runnable):
         SUPPORTED_RESOURCES = ("cpu",)
         SUPPORTS_CPU_MULTI_THREADING = True
+        # A natively loaded scikit-learn model is shared by forked workers; MLflow's loaders may
+        # start threads or open connections, so those models load in each worker.
+        PRELOAD = native_sklearn_conf(Path(model.path_of(MLFLOW_MODEL_FOLDER))) is not None
 
         def __init__(self) -> None:
             self.model = load_serving_model(model)

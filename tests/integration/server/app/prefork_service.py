@@ -1,0 +1,48 @@
+"""A service that records which process imported it and which built each runnable (prefork tests).
+
+PIDS_DIR: a folder where `import-<pid>`, `shared-<pid>` and `own-<pid>` files are created.
+"""
+
+import os
+from pathlib import Path
+
+import vtsserving
+from vtsserving.io import JSON
+
+
+def _mark(kind: str) -> None:
+    (Path(os.environ["PIDS_DIR"]) / f"{kind}-{os.getpid()}").touch()
+
+
+_mark("import")
+
+
+class Shared(vtsserving.Runnable):
+    PRELOAD = True  # built once by the server process, before it forks the workers
+
+    def __init__(self) -> None:
+        _mark("shared")
+        self.built_by = os.getpid()
+
+    @vtsserving.Runnable.method
+    def who(self) -> int:
+        return self.built_by
+
+
+class Own(vtsserving.Runnable):
+    def __init__(self) -> None:
+        _mark("own")
+        self.built_by = os.getpid()
+
+    @vtsserving.Runnable.method
+    def who(self) -> int:
+        return self.built_by
+
+
+shared, own = vtsserving.Runner(Shared, name="shared"), vtsserving.Runner(Own, name="own")
+svc = vtsserving.Service("prefork", runners=[shared, own])
+
+
+@svc.api(input=JSON(), output=JSON())
+async def pids(_: dict) -> dict:
+    return {"worker": os.getpid(), "shared": await shared.who.async_run(), "own": await own.who.async_run()}
