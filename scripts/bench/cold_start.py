@@ -163,10 +163,19 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=3917)
     parser.add_argument("--skip", default="", help="comma-separated: vtsserving,mlflow,bentoml")
     parser.add_argument("--keep-images", action="store_true")
+    parser.add_argument("--images", default="",
+                        help="comma-separated NAME=IMAGE: time these already built images instead of building "
+                             "(e.g. vtsserving=cold-vts:latest,mlflow=cold-mlflow:latest,old=cold-vts:before)")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
+    given = dict(item.split("=", 1) for item in filter(None, args.images.split(",")))
     builders = {"vtsserving": build_vtsserving, "mlflow": build_mlflow, "bentoml": build_bentoml}
     images: dict[str, tuple[str, dict[str, str], str] | str] = {}
+    for name, image in given.items():
+        images[name] = (image, {}, "/ping" if name == "mlflow" else "/readyz")
+        IMAGES[name] = image
+        SIZES[name] = cb.image_size(image) - cb.image_size(cb.BASE if name != "mlflow" and name != "bentoml" else cb.PEER_BASE)
+    skip |= set(given)
     with tempfile.TemporaryDirectory(prefix="cold-start-bench-", dir="/var/tmp") as tmp:
         work = Path(tmp)
         if not {"mlflow", "bentoml"} <= skip:
