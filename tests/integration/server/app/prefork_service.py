@@ -17,26 +17,25 @@ def _mark(kind: str) -> None:
 _mark("import")
 
 
-class Shared(vtsserving.Runnable):
-    PRELOAD = True  # built once by the server process, before it forks the workers
-
-    def __init__(self) -> None:
-        _mark("shared")
-        self.built_by = os.getpid()
-
-    @vtsserving.Runnable.method
-    def who(self) -> int:
-        return self.built_by
-
-
 class Own(vtsserving.Runnable):
+    """Built by each worker itself (PRELOAD is off by default)."""
+
+    KIND = "own"
+
     def __init__(self) -> None:
-        _mark("own")
+        _mark(self.KIND)
         self.built_by = os.getpid()
 
     @vtsserving.Runnable.method
     def who(self) -> int:
         return self.built_by
+
+
+class Shared(Own):
+    """Built once by the server process, before it forks the workers."""
+
+    KIND = "shared"
+    PRELOAD = True
 
 
 shared, own = vtsserving.Runner(Shared, name="shared"), vtsserving.Runner(Own, name="own")
