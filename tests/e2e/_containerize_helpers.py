@@ -40,9 +40,10 @@ def remove_images(*images: str) -> None:
 
 @contextlib.contextmanager
 def running(image: str, *args: str, port: int | None = None, env: dict[str, str] | None = None,
-            user: str | None = None) -> Iterator[str]:
-    """A detached container on the host network; removed afterwards, whatever happens."""
-    cmd = ["run", "-d", "--network", "host"]
+            user: str | None = None, options: tuple[str, ...] = ()) -> Iterator[str]:
+    """A detached container on the host network; removed afterwards, whatever happens.
+    `options`: more `docker run` options (volumes, tmpfs)."""
+    cmd = ["run", "-d", "--network", "host", *options]
     for key, value in (env or {}).items():
         cmd += ["-e", f"{key}={value}"]
     if user:

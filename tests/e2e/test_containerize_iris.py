@@ -154,6 +154,77 @@ def test_sbom_and_installed_list_match_the_image(iris_image: tuple[str, dict]) -
     assert not names & build_only, sorted(names & build_only)
 
 
+# Loaded into every process of the server (PYTHONPATH), forked workers included: each writes the
+# modules it has loaded, every half second, to /tmp/vts-mods/<pid>.txt.
+MODULE_PROBE = """
+import os, sys, threading, time
+
+def _dump():
+    while True:
+        time.sleep(0.5)
+        try:
+            with open(f"/tmp/vts-mods/{os.getpid()}.txt", "w") as f:
+                f.write("\\n".join(str(getattr(m, "__file__", "") or "") for m in list(sys.modules.values())))
+        except OSError:
+            pass
+
+def _start():
+    threading.Thread(target=_dump, daemon=True).start()
+
+_start()
+os.register_at_fork(after_in_child=_start)
+"""
+CHECK_BYTECODE = """
+import glob, importlib.util, os
+loaded = {p for f in glob.glob("/tmp/vts-mods/*.txt") for p in open(f).read().split("\\n")}
+venv = [p for p in loaded if p.startswith("/opt/venv/") and p.endswith(".py")]
+print(len(venv))
+print(" ".join(sorted(p for p in venv if not os.path.exists(importlib.util.cache_from_source(p)))))
+"""
+
+
+def test_every_module_the_server_loads_has_bytecode_and_unused_packages_are_left_out(
+    iris_image: tuple[str, dict], tmp_path: Path
+) -> None:
+    """Issue #19: byte-code only for what serving imports, yet every module that a started server
+    loads (worker processes included, and MLflow's parsers on a CSV request) has its .pyc; the
+    MLflow dependencies serving never imports are gone; shared libraries are stripped."""
+    image = iris_image[1]["tags"][0]
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    (probe / "sitecustomize.py").write_text(MODULE_PROBE)
+    probe.chmod(0o755)
+    port = free_port()
+    options = ("-v", f"{probe}:/probe:ro", "--tmpfs", "/tmp/vts-mods:mode=1777", "-e", "PYTHONPATH=/probe")
+    with running(image, env={"PORT": str(port)}, options=options) as container:
+        wait_http(f"http://127.0.0.1:{port}/readyz", container)
+        assert predict(port, SETOSA) == [0]
+        url = f"http://127.0.0.1:{port}/invocations"
+        fast = httpx.post(url, json={"dataframe_split": {"columns": COLUMNS, "data": ROWS}}, timeout=60)
+        csv = ",".join(COLUMNS) + "\n" + "\n".join(",".join(map(str, row)) for row in ROWS)
+        parsed = httpx.post(url, content=csv, headers={"content-type": "text/csv"}, timeout=60)
+        assert fast.status_code == parsed.status_code == 200 and fast.json() == parsed.json()
+        assert httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=30).status_code == 200
+        time.sleep(1.5)  # every process writes its modules again
+        count, missing = (docker("exec", container, "python3", "-c", CHECK_BYTECODE).stdout.split("\n") + [""])[:2]
+    assert int(count) > 500, "the probe saw too few modules: it did not run in the server"
+    assert not missing.split(), f"loaded at serving without byte-code: {missing[:2000]}"
+    code = textwrap.dedent("""
+        import importlib.metadata as md, importlib.util, os, glob
+        names = {d.metadata["Name"].lower() for d in md.distributions()}
+        print(sorted(names & {"gitpython", "google-auth", "cryptography", "pyasn1", "python-dotenv", "wcwidth"}))
+        site = "/opt/venv/lib/python3.11/site-packages"
+        unused = site + "/mlflow/store/tracking/sqlalchemy_store.py"
+        print(os.path.exists(unused), os.path.exists(importlib.util.cache_from_source(unused)))
+        (loop,) = glob.glob(site + "/uvloop/loop.*.so")
+        print(b".symtab" in open(loop, "rb").read(), bool(glob.glob(site + "/**/*.pyi", recursive=True)))
+    """)
+    pruned, unused, stripped = docker("run", "--rm", image, "python3", "-c", code).stdout.split("\n")[:3]
+    assert pruned == "[]", pruned
+    assert unused == "True False"  # MLflow's tracking store: there as source, not compiled
+    assert stripped == "False False"  # no symbol table in uvloop's library, no type stubs
+
+
 def test_runs_as_non_root_and_stops_on_sigterm(iris_image: tuple[str, dict]) -> None:
     image = iris_image[1]["tags"][0]
     assert docker("image", "inspect", "-f", "{{.Config.User}}", image).stdout.strip() == "1034:1034"

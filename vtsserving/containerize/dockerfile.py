@@ -22,7 +22,9 @@ from .._commands import COMMANDS
 from .._version import __version__
 from ..exceptions import ConfigError
 from ..store import folder_size
+from .bytecode import write_serving_modules
 from .options import DockerOptions
+from .prune import IGNORED_REQUIRERS, UNUSED_BY_SERVING
 
 VTS_PATH = "/home/vts/vts"
 VENV = "/opt/venv"
@@ -199,6 +201,15 @@ def _apt_install(features: Features) -> Any:
     return apt_install
 
 
+def _slim_env(docker: DockerOptions) -> str:
+    """install.sh's switches for the docker options that decide what the venv keeps (pruning and
+    stripping only where the Dockerfile asks: install.sh run by hand leaves a venv as installed)."""
+    return ("VTS_KEEP_TESTS=1 " if docker.keep_package_tests else "") + (
+        "VTS_BYTECODE=all " if docker.bytecode == "all" else "") + (
+        "VTS_PRUNE_PACKAGES=1 " if docker.prune_packages else "") + (
+        "VTS_STRIP=1 " if docker.strip else "")
+
+
 def _context(
     vts_dir: Path, docker: DockerOptions, *, python_version: str, conda: bool,
     features: Features, secrets: tuple[str, ...],
@@ -225,6 +236,7 @@ def _context(
         "system_packages": docker.system_packages,
         "setup_script": SETUP_SCRIPT if (vts_dir / SETUP_SCRIPT).is_file() else None,
         "env": docker.env,
+        "strip": docker.strip,
         "models": _model_copies(vts_dir),
         **_python_copies(vts_dir),
         "code_copies": _code_copies(vts_dir) if vts_dir.is_dir() else [],
@@ -238,7 +250,7 @@ def _context(
         "pip_mounts": "--mount=type=cache,target=/root/.cache,sharing=locked " if cache else "",
         "pip_no_cache": "" if cache else "--no-cache-dir ",
         "pip_env": f"SOURCE_DATE_EPOCH={SOURCE_DATE_EPOCH} " + ("" if cache else "PIP_NO_CACHE_DIR=1 UV_NO_CACHE=1 ")
-        + ("VTS_KEEP_TESTS=1 " if docker.keep_package_tests else ""),
+        + _slim_env(docker),
         "secret_mounts": "".join(f"--mount=type=secret,id={s},target=/run/secrets/{s} " for s in secret_ids),
         "conda_mounts": "--mount=type=cache,target=/opt/conda/pkgs,sharing=locked " if cache else "",
         "conda_cleanup": "" if cache else " && micromamba clean --all --yes",
@@ -281,7 +293,8 @@ def _custom_template_source(vts_dir: Path, docker: DockerOptions) -> tuple[str, 
 
 def _render_script(name: str, **context: Any) -> str:
     return _environment().get_template(name).render(
-        vtsserving_version=__version__, venv=VENV, vts_path=VTS_PATH, **context
+        vtsserving_version=__version__, venv=VENV, vts_path=VTS_PATH,
+        prune_candidates=list(UNUSED_BY_SERVING), prune_ignored=list(IGNORED_REQUIRERS), **context
     )
 
 
@@ -314,6 +327,7 @@ def write_docker_files(vts_dir: Path, docker: DockerOptions, *, python_version: 
     entrypoint = docker_dir / "entrypoint.sh"
     entrypoint.write_text(_render_script("entrypoint.sh.j2", vtsserving_commands=_commands()))
     entrypoint.chmod(0o755)
+    write_serving_modules(vts_dir)
     install = python_dir / "install.sh"
     install.write_text(_render_script("install.sh.j2"))
     install.chmod(0o755)

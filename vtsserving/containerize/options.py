@@ -31,6 +31,9 @@ class DockerOptions(BaseModel):
     dockerfile_template: str | None = None
     env: dict[str, str] = Field(default_factory=dict)
     keep_package_tests: bool = False
+    bytecode: Literal["serving", "all"] = "serving"
+    prune_packages: bool = True
+    strip: bool = True
 
     @field_validator("python_version")
     @classmethod
