@@ -14,7 +14,10 @@ Measures in one run, one server at a time, on this machine:
 
     .venv/bin/python scripts/bench/serve.py [--duration 15] [--connections 32] [--only vts-batching,bare]
 
-Needs `wrk` (apt-get install -y wrk). Prints a table and the ratios; asserts nothing.
+Needs `wrk` (apt-get install -y wrk). Prints a table and the ratios; asserts nothing. Besides
+req/s and latency it reports each server's CPU time per request (user + system of the server's
+whole process tree over the measured run, from /proc): on a shared machine throughput follows
+whatever else runs, while CPU per request is what the server itself spends.
 """
 
 from __future__ import annotations
@@ -112,14 +115,36 @@ def run_wrk(url: str, body: dict, duration: int, connections: int, workdir: Path
         capture_output=True, text=True, check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
     pct = {p: _ms(v) for p, v in re.findall(r"\s+(50|90|99)%\s+([\d.]+\w+)", out)}
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     timeouts = re.search(r"Socket errors:.*timeout (\d+)", out)
     return {
-        "rps": rps, "p50": pct.get("50"), "p99": pct.get("99"),
+        "rps": rps, "requests": requests, "p50": pct.get("50"), "p99": pct.get("99"),
         "non2xx": int(errors.group(1)) if errors else 0,
         "timeouts": int(timeouts.group(1)) if timeouts else 0,
     }
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """User + system CPU seconds of `root` and every live process under it (Linux /proc)."""
+    parents, cpu = {}, {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return sum(cpu.get(pid, 0.0) for pid in tree)
 
 
 def _ms(value: str) -> float:
@@ -249,7 +274,10 @@ def main() -> None:
             url = f"http://127.0.0.1:{port}{route}"
             sample = wait_ready(url, body, proc)
             run_wrk(url, body, 3, args.connections, work)  # warm up
-            results[name] = {**run_wrk(url, body, args.duration, args.connections, work), "sample": sample[:60]}
+            cpu_before = tree_cpu_seconds(proc.pid)
+            measured = run_wrk(url, body, args.duration, args.connections, work)
+            cpu_us = (tree_cpu_seconds(proc.pid) - cpu_before) / max(measured["requests"], 1) * 1e6
+            results[name] = {**measured, "cpu_us": cpu_us, "load": _load(), "sample": sample[:60]}
             print(f"[bench] {name}: {results[name]}", flush=True)
         except Exception as exc:  # noqa: BLE001 - reported in the table
             results[name] = f"failed: {exc} (log: {work / (name + '.log')})"
@@ -271,12 +299,13 @@ def _load() -> str:
 def report(results: dict[str, dict | str], args: argparse.Namespace, loads: tuple[str, str]) -> None:
     print(f"\nwrk -t1 -c{args.connections} -d{args.duration}s, single-row JSON, {os.cpu_count()} cores,"
           f" vts/bentoml workers={args.workers}; load average before {loads[0]}, after {loads[1]}\n")
-    print(f"{'server':<14}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
+    print(f"{'server':<16}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'non-2xx':>8}{'CPU us/req':>11}{'load':>7}")
     for name, r in results.items():
         if isinstance(r, str):
-            print(f"{name:<14}{r}")
+            print(f"{name:<16}{r}")
         else:
-            print(f"{name:<14}{r['rps']:>10.0f}{r['p50']:>10.1f}{r['p99']:>10.1f}{r['non2xx']:>10}")
+            print(f"{name:<16}{r['rps']:>8.0f}{r['p50']:>8.1f}{r['p99']:>8.1f}{r['non2xx']:>8}"
+                  f"{r['cpu_us']:>11.0f}{r['load'].split()[0]:>7}")
     print()
     for vts_name in ("vts-batching", "vts-1worker", "vts-nobatch", "vts-v2"):
         vts = results.get(vts_name)
@@ -301,6 +330,9 @@ def _targets(name: str, vts: dict, results: dict[str, dict | str]) -> None:
     for figure, target, met in rows:
         verdict = "not measured" if met is None else "met" if met else "NOT MET"
         print(f"  {figure:<36} target {target:<9} {verdict}")
+    bare = results.get("bare")
+    if isinstance(bare, dict) and bare["cpu_us"]:
+        print(f"  server CPU a request {vts['cpu_us']:.0f} us, x{vts['cpu_us'] / bare['cpu_us']:.2f} bare's")
 
 
 if __name__ == "__main__":

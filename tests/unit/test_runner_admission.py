@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 
 import numpy as np
@@ -211,4 +212,95 @@ async def test_a_call_handed_to_the_model_thread_is_still_dropped_if_its_client_
         assert runner.runnable.seen == [1]
         assert _sample("vts_runner_dropped_total", "adm-gone-handed", "work") == 1
     finally:
+        await runner.stop()
+
+
+class Cheap(vtsserving.Runnable):
+    """`work` is cheap and records the thread it ran on; `hold` keeps the model thread busy."""
+
+    def __init__(self) -> None:
+        self.ran: list[tuple[int, str]] = []
+
+    @vtsserving.Runnable.method
+    def work(self, x: int) -> int:
+        self.ran.append((x, threading.current_thread().name))
+        return x * 2
+
+    @vtsserving.Runnable.method
+    def hold(self, seconds: float) -> float:
+        time.sleep(seconds)
+        return seconds
+
+
+async def _cheap(name: str) -> vtsserving.Runner:
+    runner = vtsserving.Runner(Cheap, name=name)
+    runner.start(asyncio.get_running_loop())
+    for i in range(8):  # measured cheap
+        await runner.work.async_run(i)
+    runner.runnable.ran.clear()
+    return runner
+
+
+async def test_a_cheap_method_runs_on_the_event_loop_and_a_slow_one_on_the_model_thread():
+    runner = await _cheap("adm-inline")
+    try:
+        waits = _sample("vts_runner_queue_wait_seconds_count", "adm-inline", "work")
+        assert await asyncio.gather(*(runner.work.async_run(i) for i in range(5))) == [0, 2, 4, 6, 8]
+        loop_thread = threading.current_thread().name
+        assert runner.runnable.ran == [(i, loop_thread) for i in range(5)]
+        assert _sample("vts_runner_queue_wait_seconds_count", "adm-inline", "work") == waits + 5
+        for _ in range(6):  # measured slow: back to the model thread
+            await runner.hold.async_run(0.003)
+        assert not runner.hold.gate.cheap and runner.work.gate.cheap
+    finally:
+        await runner.stop()
+
+
+async def test_a_cheap_call_never_runs_beside_a_call_on_the_model_thread():
+    runner = await _cheap("adm-inline-busy")
+    try:
+        held = asyncio.ensure_future(runner.hold.async_run(0.05))
+        await asyncio.sleep(0.01)  # the model thread is busy with another method
+        first = asyncio.ensure_future(runner.work.async_run(1))  # so this one is handed to it
+        await asyncio.sleep(0)
+        second = asyncio.ensure_future(runner.work.async_run(2))  # waits for `first`, then runs here
+        assert await asyncio.gather(held, first, second) == [0.05, 2, 4]
+        (x1, thread1), (x2, thread2) = runner.runnable.ran
+        assert (x1, x2) == (1, 2)
+        assert thread1.startswith(runner.thread_prefix) and thread2 == threading.current_thread().name
+        assert runner.work.gate.queued == 0 and not runner.work.gate.busy
+    finally:
+        await runner.stop()
+
+
+async def test_shed_refuses_cheap_calls_waiting_for_the_model_thread():
+    runner = await _cheap("adm-inline-shed")
+    try:
+        held = asyncio.ensure_future(runner.hold.async_run(0.05))
+        await asyncio.sleep(0.01)
+        handed = asyncio.ensure_future(runner.work.async_run(1))
+        await asyncio.sleep(0)
+        waiting = asyncio.ensure_future(runner.work.async_run(2))
+        await asyncio.sleep(0)
+        before = _sample("vts_runner_rejected_total", "adm-inline-shed", "work")
+        assert runner.shed() == 2
+        results = await asyncio.gather(held, handed, waiting, return_exceptions=True)
+        assert results[0] == 0.05
+        assert all(isinstance(r, ServiceUnavailable) and r.retry_after == 1 for r in results[1:])
+        assert runner.runnable.ran == []
+        assert _sample("vts_runner_rejected_total", "adm-inline-shed", "work") == before + 2
+    finally:
+        await runner.stop()
+
+
+async def test_a_cheap_call_whose_client_left_is_not_run():
+    runner = await _cheap("adm-inline-gone")
+    try:
+        CLIENT_GONE.set(lambda: True)
+        with pytest.raises(ClientGone):
+            await runner.work.async_run(5)
+        assert runner.runnable.ran == []
+        assert _sample("vts_runner_dropped_total", "adm-inline-gone", "work") == 1
+    finally:
+        CLIENT_GONE.set(None)
         await runner.stop()

@@ -10,6 +10,16 @@ Retry-After). Admitted calls go straight to the model thread's queue (no hop bac
 loop between calls); when its turn comes, a call that has waited past the limit anyway, whose
 client has disconnected (`CLIENT_GONE`), or that `shed()` called off (a server draining on
 SIGTERM) is dropped before it reaches the model.
+
+A cheap method runs on the event loop itself: when most of its last eight calls took under
+`INLINE_MAX_S` and the model thread has nothing to run, a call is made right there, with no
+hand-off. For a one-row scikit-learn predict the hand-off to the thread and back cost about 70 us
+of CPU a request (in-process A/B, the same requests: 354-374 us against 276-303 us), from the
+hops and from two threads trading the GIL and the caches; a call that cheap holds the loop only
+briefly, and while it runs no other call can arrive, so it never waits. When a method turns cheap
+while calls of its own are on the thread, new calls wait for those to finish first (in order,
+sheddable), so the thread drains instead of being fed forever. Slower calls stay on the thread,
+where the loop keeps serving HTTP while the model works.
 """
 
 from __future__ import annotations
@@ -17,9 +27,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import math
+import threading
 import time
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextvars import ContextVar
 from typing import Any
 
@@ -29,6 +41,41 @@ from ..exceptions import ServiceUnavailable, VtsServingError
 CLIENT_GONE: ContextVar[Callable[[], bool] | None] = ContextVar("vts_client_gone", default=None)
 
 _MIN_SAMPLES = 3
+INLINE_MAX_S = 0.001  # a call this cheap runs on the event loop (see the module docstring)
+_INLINE_WINDOW = 8
+
+
+class ModelThread(ThreadPoolExecutor):
+    """A runner's one model thread; it knows whether it has a call to run (`idle`)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(1, thread_name_prefix=name)
+        self._count_lock = threading.Lock()
+        self._pending = 0
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._count_lock:
+            self._pending += 1
+        try:
+            return super().submit(self._counted, fn, args, kwargs)
+        except BaseException:
+            self._done()
+            raise
+
+    @property
+    def idle(self) -> bool:
+        """Nothing queued or running on the thread."""
+        return not self._pending
+
+    def _counted(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            self._done()
+
+    def _done(self) -> None:
+        with self._count_lock:
+            self._pending -= 1
 
 
 class ClientGone(VtsServingError):
@@ -68,6 +115,7 @@ class Gate:
         self._call = call
         self.max_wait = max_latency_ms / 1000 / 2
         self.executor = executor
+        self._thread = executor if isinstance(executor, ModelThread) else None  # None: never inline
         self.loop = loop
         self.cost = 0.0  # moving average of a model call's duration, seconds
         self.samples = 0
@@ -76,6 +124,10 @@ class Gate:
         self._admitted = 0  # counted on the loop ...
         self._dequeued = 0  # ... and on the model thread: each counter has one writer
         self._last_queued = 0
+        self._fast: deque[bool] = deque(maxlen=_INLINE_WINDOW)  # recent calls under INLINE_MAX_S
+        self._fast_count = 0
+        self._drain: asyncio.Future[bool] | None = None  # settled when no call of ours is on the thread
+        self._draining = 0  # calls waiting for that
         labels = {"runner": runner_name, "method": method_name}
         self._m_wait = metrics.QUEUE_WAIT.labels(**labels)
         self._m_rejected = metrics.REJECTED.labels(**labels)
@@ -93,15 +145,14 @@ class Gate:
 
     async def submit(self, args: tuple[Any, ...], kwargs: dict[str, Any], gone: Callable[[], bool] | None = None) -> Any:
         """Run the call in its turn, or refuse it now (503) if it would wait too long for it."""
-        if self.samples >= _MIN_SAMPLES and self._handed:
-            expected = self._expected_wait()
-            if expected > self.max_wait:
-                self._m_rejected.inc()
-                raise ServiceUnavailable(
-                    f"overloaded: about {expected * 1000:.0f} ms of work is queued, over the"
-                    f" {self.max_wait * 1000:.0f} ms limit; retry later",
-                    retry_after=max(1, math.ceil(expected - self.max_wait)),
-                )
+        if self._handed and self.samples >= _MIN_SAMPLES:
+            self._admit()
+        if self.cheap:
+            start = time.perf_counter()
+            if self._handed:
+                await self._drained()
+            if self.cheap and not self._handed and self._thread is not None and self._thread.idle:
+                return self._inline(args, kwargs, gone, start)
         ticket = _Ticket(gone, self.loop.create_future())
         self._handed.add(ticket)
         self._admitted += 1
@@ -111,9 +162,61 @@ class Gate:
             result, elapsed = await ticket.done
         finally:
             self._handed.discard(ticket)
+            if not self._handed and self._drain is not None:
+                self._drain.set_result(False)
+                self._drain = None
+        self._measured(elapsed)
+        return result
+
+    @property
+    def cheap(self) -> bool:
+        """Most of the last calls were cheap enough to run on the event loop."""
+        return self._fast_count * 2 > _INLINE_WINDOW
+
+    def _admit(self) -> None:
+        """Refuse the call (503) if the calls ahead of it would keep it waiting too long."""
+        expected = self._expected_wait()
+        if expected > self.max_wait:
+            self._m_rejected.inc()
+            raise ServiceUnavailable(
+                f"overloaded: about {expected * 1000:.0f} ms of work is queued, over the"
+                f" {self.max_wait * 1000:.0f} ms limit; retry later",
+                retry_after=max(1, math.ceil(expected - self.max_wait)),
+            )
+
+    async def _drained(self) -> None:
+        """Wait until no call of this gate is on the model thread; 503 if `shed()` came first."""
+        if self._drain is None:
+            self._drain = self.loop.create_future()
+        self._draining += 1
+        try:
+            shed = await asyncio.shield(self._drain)
+        finally:
+            self._draining -= 1
+        if shed:
+            raise ServiceUnavailable("server is shutting down", retry_after=1)
+
+    def _inline(self, args: tuple[Any, ...], kwargs: dict[str, Any], gone: Callable[[], bool] | None,
+                arrived: float) -> Any:
+        """The call, made here on the event loop (the model thread is idle)."""
+        if gone is not None and gone():
+            self._m_dropped.inc()
+            raise ClientGone("the client disconnected before its call ran")
+        start = time.perf_counter()
+        self._m_wait.observe(start - arrived)
+        result = self._call(*args, **kwargs)
+        self._measured(time.perf_counter() - start)
+        return result
+
+    def _measured(self, elapsed: float) -> None:
+        """Fold one call's duration into the cost estimate and the inline decision."""
         self.samples += 1
         self.cost = elapsed if self.samples == 1 else 0.8 * self.cost + 0.2 * elapsed
-        return result
+        fast = elapsed < INLINE_MAX_S
+        if len(self._fast) == _INLINE_WINDOW:
+            self._fast_count -= self._fast[0]
+        self._fast.append(fast)
+        self._fast_count += fast
 
     def _expected_wait(self) -> float:
         """Seconds a call admitted now would wait for the model, by the measured cost of a call."""
@@ -157,6 +260,11 @@ class Gate:
                     ticket.done.set_exception(ServiceUnavailable(message, retry_after=1))
                 self._m_rejected.inc()
                 count += 1
+        if self._drain is not None:
+            self._drain.set_result(True)
+            self._drain = None
+            self._m_rejected.inc(self._draining)
+            count += self._draining
         return count
 
 

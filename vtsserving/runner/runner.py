@@ -12,12 +12,11 @@ import asyncio
 import functools
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..exceptions import InvalidArgument, ServiceUnavailable
 from ..tag import validate_part
-from .admission import CLIENT_GONE, Gate, submit_from_thread
+from .admission import CLIENT_GONE, Gate, ModelThread, submit_from_thread
 from .batching import Batcher
 from .runnable import Runnable, RunnableMethodConfig
 
@@ -103,7 +102,7 @@ class Runner:
         self.max_batch_size = max_batch_size or DEFAULT_MAX_BATCH_SIZE
         self.max_latency_ms = max_latency_ms or DEFAULT_MAX_LATENCY_MS
         self._runnable: Runnable | None = None
-        self.executor: ThreadPoolExecutor | None = None
+        self.executor: ModelThread | None = None
         self.runner_methods = self._make_methods(method_configs or {})
 
     def _make_methods(self, method_configs: dict[str, dict[str, Any]]) -> dict[str, RunnerMethod]:
@@ -163,10 +162,10 @@ class Runner:
 
     def start(self, loop: asyncio.AbstractEventLoop, *, batching: bool = True) -> None:
         """Serve this runner on `loop`: one model thread, a batch queue per batchable method and
-        an admission gate for every other one."""
+        an admission gate for every other one (which calls a cheap model on the loop itself)."""
         self.init_local()
         if self.executor is None:
-            self.executor = ThreadPoolExecutor(1, thread_name_prefix=self.thread_prefix)
+            self.executor = ModelThread(self.thread_prefix)
         for method in self.runner_methods.values():
             if batching and method.config.batchable:
                 method.batcher = Batcher(

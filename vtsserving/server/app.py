@@ -21,7 +21,7 @@ import asyncio
 import gc
 import logging
 import os
-import secrets
+import random
 import time
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -37,7 +37,7 @@ from ..exceptions import InternalError, ServiceUnavailable, VtsServingError
 from ..frameworks.mlflow import is_scoring_api
 from ..runner.admission import ClientGone
 from . import metrics
-from .body import read_body, watch_client
+from .body import header, read_body, watch_client
 from .config import ServerConfig
 from .docs import swagger_routes
 from .middleware import ServingApp
@@ -51,6 +51,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("vtsserving.server")
 _IMPORTED = time.monotonic()
+
+
+_REQUEST_ID = b"x-request-id"
+
+
+def new_request_id() -> str:
+    """16 hex digits: a correlation id, not a secret (no system call, unlike `secrets`; the
+    `random` module reseeds in a forked worker)."""
+    return f"{random.getrandbits(64):016x}"
 
 
 def error_response(exc: VtsServingError, request_id: str) -> Response:
@@ -67,21 +76,22 @@ def _api_endpoint(api: InferenceAPI, state: Readiness, config: ServerConfig) -> 
     limit, body_timeout = config.api_server.max_body_size, config.api_server.body_timeout
     as_kwargs = isinstance(api.input, Multipart)
     render_error = scoring_error_response if is_scoring_api(api) else error_response
+    func, read_input, write_output = api.func, api.input.from_http_request, api.output.to_http_response
 
     async def endpoint(request: Request) -> Response:
-        request_id = request.headers.get("x-request-id") or secrets.token_hex(8)
+        request_id = header(request, _REQUEST_ID) or new_request_id()
         try:
             if not state.ready:
                 raise ServiceUnavailable(state.error or "not ready: models are loading", retry_after=1)
             await read_body(request, limit, body_timeout)
             watch_client(request)
-            value = await api.input.from_http_request(request)
+            value = await read_input(request)
             args, kwargs = ((), value) if as_kwargs else ((value,), {})
             if api.is_async:
-                result = await api.func(*args, **kwargs)
+                result = await func(*args, **kwargs)
             else:
-                result = await run_in_threadpool(api.func, *args, **kwargs)
-            response = api.output.to_http_response(result)
+                result = await run_in_threadpool(func, *args, **kwargs)
+            response = write_output(result)
         except ClientGone:
             return Response(status_code=499)  # nobody to answer; counted in the metrics
         except VtsServingError as exc:
@@ -94,10 +104,19 @@ def _api_endpoint(api: InferenceAPI, state: Readiness, config: ServerConfig) -> 
             log.exception("request %s to %s failed in the service code", request_id, api.route)
             message = f"internal error in API {api.name!r}; see the server log for request {request_id}"
             return render_error(InternalError(message), request_id)
-        response.headers["x-request-id"] = request_id
+        _tag(response, request_id)
         return response
 
     return endpoint
+
+
+def _tag(response: Response, request_id: str) -> None:
+    """Set the response's `x-request-id` (on its raw header list: no `MutableHeaders` built)."""
+    raw = response.raw_headers
+    if any(key == _REQUEST_ID for key, _ in raw):
+        response.headers["x-request-id"] = request_id
+    else:
+        raw.append((_REQUEST_ID, request_id.encode("latin-1")))
 
 
 async def _load_runners(svc: Service, config: ServerConfig, state: Readiness, started: float | None) -> None:

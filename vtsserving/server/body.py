@@ -1,5 +1,5 @@
 """Reading a request body once, with the server's size limit (413 past it) and timeout (408);
-letting the runners see when the request's client has gone (`watch_client`)."""
+letting the runners see when the request's client has gone (`watch_client`); raw header look-ups."""
 
 from __future__ import annotations
 
@@ -10,6 +10,15 @@ from starlette.requests import ClientDisconnect, Request
 
 from ..exceptions import PayloadTooLarge, RequestTimeout
 from ..runner.admission import CLIENT_GONE
+
+
+def header(request: Request, name: bytes) -> str | None:
+    """The value of header `name` (lower case), read from the ASGI scope without building
+    Starlette's `Headers` (this is on every request's path)."""
+    for key, value in request.scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
 
 
 def watch_client(request: Request) -> None:
@@ -27,9 +36,10 @@ async def read_body(request: Request, limit: int, timeout: float | None = None) 
     """Read the body once, refusing it past `limit` bytes (413) or `timeout` seconds (408).
 
     The body is cached on the request. The timeout covers the whole body, so a client that
-    sends a byte now and then cannot hold a worker's request slot.
+    sends a byte now and then cannot hold a worker's request slot; a body that has all arrived
+    already (the usual small request) needs no timer.
     """
-    if timeout is None:
+    if timeout is None or _arrived(request):
         return await _read(request, limit)
     deadline = _Deadline(timeout)
     try:
@@ -41,6 +51,12 @@ async def read_body(request: Request, limit: int, timeout: float | None = None) 
         raise RequestTimeout(f"the request body did not arrive within {timeout:g} s") from None
     finally:
         deadline.cancel()
+
+
+def _arrived(request: Request) -> bool:
+    """uvicorn has the whole body in its buffer, so reading it cannot wait for the client."""
+    cycle: Any = getattr(request.receive, "__self__", None)
+    return getattr(cycle, "more_body", True) is False
 
 
 class _Deadline:
@@ -65,7 +81,7 @@ class _Deadline:
 
 
 async def _read(request: Request, limit: int) -> bytes:
-    length = request.headers.get("content-length")
+    length = header(request, b"content-length")
     if length and length.isdigit() and int(length) > limit:
         raise PayloadTooLarge(f"the request body is {length} bytes; the limit is {limit} bytes")
     chunks, size = [], 0

@@ -51,24 +51,24 @@ class ServingApp:
             return
         path = scope["path"]
         route = self._metrics.get(path) or self._metrics["other"]
+        endpoint = self.apis.get(path)
         status = 500
-
-        async def send_wrapper(message: dict[str, Any]) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
         start = time.perf_counter()
         route.in_flight.inc()
         try:
-            endpoint = self.apis.get(path)
             if endpoint is not None and scope["method"] == "POST":
                 scope["app"] = self.app
                 response = await endpoint(Request(scope, receive))
                 status = response.status_code
                 await response(scope, receive, send)
             else:
+
+                async def send_wrapper(message: dict[str, Any]) -> None:
+                    nonlocal status
+                    if message["type"] == "http.response.start":
+                        status = message["status"]
+                    await send(message)
+
                 await self.app(scope, receive, send_wrapper)
         finally:
             route.in_flight.dec()

@@ -9,9 +9,11 @@ iris LogisticRegression imported from MLflow, 32 connections, wrk on the same 2 
 The time goes to HTTP and JSON, not to the model: batched, a row costs microseconds. A
 separate runner process would add a serialization hop to every request (x4.6 the in-process
 hand-off) and take CPU from HTTP to save almost nothing, so models run inside each API worker:
-each worker loads them, batches its own requests and calls the model on one thread. Calling
-cheap models on the event loop instead of that thread was tried and measured worse (server CPU
-a request 227-260 us against 210-213 us): the thread overlaps the model with socket I/O.
+each worker loads them, batches its own requests and calls the model on one thread. Unbatched
+calls of a cheap model (most of the last eight under 1 ms) run on the event loop itself when the
+model thread is idle (`runner/admission.py`): for a one-row scikit-learn predict the hand-off to
+the thread and back cost about 70 us of CPU a request; batches and slower calls stay on the model
+thread, which overlaps the model with socket I/O.
 
 Worker count. `--production` starts one worker per CPU of the container's CPU quota (cgroup v1
 or v2, `resources.py`; never the host's core count), so a server that has its CPUs to itself

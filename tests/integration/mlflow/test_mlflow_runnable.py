@@ -65,3 +65,16 @@ def test_non_finite_rows_are_refused_on_both_paths(iris_runnable):
         with pytest.raises(ValueError, match="NaN|infinity"):
             runnable.predict(rows[1:])
     assert sklearn.get_config()["assume_finite"] is False  # the fast path's setting does not leak
+
+
+def test_direct_path_answers_the_same_through_sklearns_public_config(iris_runnable, monkeypatch):
+    import sklearn
+
+    from vtsserving.frameworks.mlflow import _runnable
+
+    runnable, _ = iris_runnable
+    rows = np.random.default_rng(1).uniform(0, 8, size=(50, 4))
+    expected = runnable.predict(rows)
+    monkeypatch.setattr(_runnable, "_thread_config", lambda: None)  # as if sklearn kept it elsewhere
+    np.testing.assert_array_equal(runnable.predict(rows), expected)
+    assert sklearn.get_config()["assume_finite"] is False

@@ -4,8 +4,8 @@ MLflow parses `{"dataframe_split": ...}` into a DataFrame, casts each column to 
 type (`astype`) and enforces the schema: for a table whose columns are exactly the signature's,
 all `double` (or all `long`), and whose values numpy reads as one numeric array (numbers and
 booleans; only integers for `long`), that yields the same numbers as the array cast to the
-column type. Such a table skips pandas and goes to the batcher as an array; anything else
-(other columns, strings, nulls, NaN, params, extra keys) takes MLflow's own path.
+column type. Such a table skips pandas and goes to the model (batched or not) as an array;
+anything else (other columns, strings, nulls, NaN, params, extra keys) takes MLflow's own path.
 """
 
 from __future__ import annotations
@@ -101,11 +101,9 @@ class FastTable:
             return None  # ragged rows
         if array.ndim != 2 or array.shape[1] != len(self.names) or array.dtype.kind not in self.kinds:
             return None  # text, nulls, nested values, integers past 64 bits
-        if array.dtype != self.dtype:
-            array = array.astype(self.dtype)
-        if array.dtype.kind == "f" and not np.isfinite(array).all():
-            return None  # NaN and infinities: MLflow's path says what the model makes of them
-        return array
+        # orjson refuses NaN, Infinity and numbers past float64's range, and an int64 array casts
+        # to finite doubles: the array is finite without a scan.
+        return array if array.dtype == self.dtype else array.astype(self.dtype)
 
 
 def predictions_json(result: Any) -> bytes | None:
