@@ -171,15 +171,16 @@ def main() -> None:
     given = dict(item.split("=", 1) for item in filter(None, args.images.split(",")))
     builders = {"vtsserving": build_vtsserving, "mlflow": build_mlflow, "bentoml": build_bentoml}
     images: dict[str, tuple[str, dict[str, str], str] | str] = {}
-    for name, image in given.items():
-        images[name] = (image, {}, "/ping" if name == "mlflow" else "/readyz")
-        IMAGES[name] = image
-        SIZES[name] = cb.image_size(image) - cb.image_size(cb.BASE if name != "mlflow" and name != "bentoml" else cb.PEER_BASE)
+    peers_given = {"mlflow", "bentoml"} & set(given)
     skip |= set(given)
     with tempfile.TemporaryDirectory(prefix="cold-start-bench-", dir="/var/tmp") as tmp:
         work = Path(tmp)
-        if not {"mlflow", "bentoml"} <= skip:
+        if not {"mlflow", "bentoml"} <= skip or peers_given:
             cb.peer_base(work)
+        for name, image in given.items():
+            images[name] = (image, {}, "/ping" if name == "mlflow" else "/readyz")
+            IMAGES[name] = image
+            SIZES[name] = cb.image_size(image) - cb.image_size(cb.PEER_BASE if name in peers_given else cb.BASE)
         for name, build in builders.items():
             if name in skip:
                 continue
