@@ -38,8 +38,10 @@ class Prefork:
 
     def __init__(
         self, target: Callable[[], int], *, workers: int, sockets: list[socket.socket], stop_timeout: float,
+        on_exit: Callable[[int], None] | None = None,
     ) -> None:
         self.target = target
+        self.on_exit = on_exit  # told the pid of each worker that exited (its files to clean up)
         self.workers = workers
         self.sockets = sockets
         self.stop_timeout = stop_timeout
@@ -114,6 +116,8 @@ class Prefork:
                 return
             started = self.children.pop(pid, None)
             if started is not None:
+                if self.on_exit is not None:
+                    self.on_exit(pid)
                 self._on_exit(pid, status, started)
 
     def _on_exit(self, pid: int, status: int, started: float) -> None:

@@ -212,10 +212,21 @@ def _serve_forked(settings: WorkerSettings, sock: socket.socket, uv_options: dic
             return 0 if server.started else STARTUP_FAILURE
 
         supervisor = Prefork(worker, workers=settings.workers, sockets=[sock],
-                             stop_timeout=settings.config.api_server.graceful_shutdown_timeout + 5)
+                             stop_timeout=settings.config.api_server.graceful_shutdown_timeout + 5,
+                             on_exit=functools.partial(_worker_exited, settings))
         supervisor.run()
     if supervisor.failed:
         raise VtsServingError("a worker failed to start; see the log above")
+
+
+def _worker_exited(settings: WorkerSettings, pid: int) -> None:
+    """A worker is gone, perhaps killed: drop its live gauges (in-flight requests, queue lengths)
+    and its ready mark, which it could not do itself."""
+    from . import metrics
+
+    metrics.mark_process_dead(pid)
+    if settings.ready_dir:
+        Path(settings.ready_dir, str(pid)).unlink(missing_ok=True)
 
 
 def _preload(svc: Any) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -96,3 +99,40 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state not in ("Z", "X")
+
+
+def test_a_killed_workers_in_flight_requests_leave_the_metrics(serve):
+    server = serve("faults_service:svc", "--workers", "2")
+    slow = threading.Thread(target=_post_quietly, args=(server.url, "30"), daemon=True)
+    slow.start()
+    deadline = time.monotonic() + 20
+    while _in_flight(server.url, "/work") != 1:
+        assert time.monotonic() < deadline, server.logs()
+        time.sleep(0.05)
+    pid = server.proc.pid
+    workers = {int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+    assert len(workers) == 2, workers
+    for pid in workers:  # the one holding the slow request among them
+        os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while httpx.get(server.url + "/readyz").status_code != 200:
+        assert time.monotonic() < deadline, server.logs()
+        time.sleep(0.1)
+    assert _in_flight(server.url, "/work") == 0
+
+
+TEXT = {"content-type": "text/plain"}
+
+
+def _post_quietly(url: str, text: str) -> None:
+    with contextlib.suppress(httpx.HTTPError):  # its worker is killed
+        httpx.post(url + "/work", content=text, headers=TEXT, timeout=60)
+
+
+def _in_flight(url: str, route: str) -> float:
+    try:
+        text = httpx.get(url + "/metrics").text
+    except httpx.HTTPError:
+        return -1
+    match = re.search(rf'^vts_http_requests_in_flight\{{route="{re.escape(route)}"\}} (\S+)$', text, re.M)
+    return float(match.group(1)) if match else 0.0
