@@ -99,7 +99,13 @@ def _tool_version(tool: str, exe: str | None) -> str:
     if exe is None:
         import importlib.metadata
 
-        return importlib.metadata.version("pip-tools")
+        try:
+            return importlib.metadata.version("pip-tools")
+        except importlib.metadata.PackageNotFoundError:
+            raise MissingDependency(
+                "python.lock_tool: pip-tools is not installed (pip install 'vtsserving[pip-tools]'),"
+                " or use lock_tool: uv"
+            ) from None
     proc = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30)
     return proc.stdout.strip()
 

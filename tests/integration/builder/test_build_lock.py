@@ -73,6 +73,26 @@ def test_pip_tools_refuses_a_target_it_cannot_resolve_for(make_ctx, store_items)
     assert store_items() == []
 
 
+def test_pip_tools_not_installed_is_one_line_naming_the_extra(make_ctx, store_items,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.metadata
+
+    real = importlib.metadata.version
+
+    def version(name: str) -> str:
+        if name == "pip-tools":  # as in a venv without the pip-tools extra
+            raise importlib.metadata.PackageNotFoundError(name)
+        return real(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", version)
+    ctx = make_ctx(_vtsfile(None, lock_tool="pip-tools"))
+    result = CliRunner().invoke(cli, ["build", "-q", str(ctx)])
+    assert result.exit_code != 0
+    line = result.output.strip()
+    assert "pip-tools is not installed" in line and "vtsserving[pip-tools]" in line and "\n" not in line
+    assert store_items() == []
+
+
 @pytest.mark.slow
 def test_pip_tools_still_locks_for_its_own_python(make_ctx) -> None:
     ctx = make_ctx(_vtsfile(None, lock_tool="pip-tools", index_url="https://pypi.org/simple"))
