@@ -78,6 +78,7 @@ def test_preload_off_makes_each_worker_import_the_service(serve, tmp_path):
     assert len(answers) == 2, answers
     assert _marks(pids, "import") >= set(answers)  # (the spawn start method imports in the parent too)
     assert {a["shared"] for a in answers.values()} == set(answers)
+    assert server.stop(signal.SIGTERM) == 0  # spawned workers outlive a SIGKILLed supervisor
 
 
 def test_killing_the_server_process_stops_its_workers(serve, tmp_path):
