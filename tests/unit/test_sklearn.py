@@ -84,3 +84,35 @@ def test_loading_another_frameworks_model_is_a_clear_error() -> None:
         vtsserving.sklearn.load_model("net")
     with pytest.raises(InvalidArgument, match="load it with vtsserving.pytorch.load_model"):
         vtsserving.sklearn.get("net")
+
+
+def test_pandas_is_left_unimported_unless_an_api_takes_dataframes(iris: tuple[LogisticRegression, np.ndarray]) -> None:
+    """Importing scikit-learn brings pandas (0.3 s of a start) that predicting on arrays never uses:
+    the runner defers it; a service whose API reads DataFrames imports it before the models."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    clf, X = iris
+    model = vtsserving.sklearn.save_model("iris_clf", clf)
+    code = textwrap.dedent(f"""
+        import sys
+        import numpy as np
+        import vtsserving
+        from vtsserving.io import NumpyNdarray, PandasDataFrame
+        svc = vtsserving.Service("s", runners=[vtsserving.sklearn.get({str(model.tag)!r}).to_runner()])
+        io = PandasDataFrame() if sys.argv[1] == "frame" else NumpyNdarray()
+        svc.api(input=io, output=NumpyNdarray(), name="echo")(lambda x: x)
+        svc.init_local()
+        pandas = sys.modules.get("pandas")
+        print(svc.runners[0].predict.run(np.array({X[:2].tolist()!r})).tolist(), pandas is not None,
+              pandas is not None and pandas.DataFrame.__name__ == "DataFrame")
+    """)
+    answers = {}
+    for io in ("array", "frame"):
+        run = subprocess.run([sys.executable, "-c", code, io], capture_output=True, text=True, env=dict(os.environ))
+        assert run.returncode == 0, run.stderr
+        answers[io] = run.stdout.strip()
+    expected = clf.predict(X[:2]).tolist()
+    assert answers == {"array": f"{expected} False False", "frame": f"{expected} True True"}

@@ -21,6 +21,8 @@ class IODescriptor:
 
     media_type: ClassVar[str] = "application/json"
     accepts: ClassVar[tuple[str, ...]] = ("application/json",)
+    # Libraries every request uses, imported by the server before models load (`Service.import_io_modules`).
+    imports: ClassVar[tuple[str, ...]] = ()
     _spec_args: dict[str, Any]
 
     def __init__(self, example: Any = None, **spec_args: Any) -> None:

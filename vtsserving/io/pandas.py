@@ -42,6 +42,7 @@ class PandasDataFrame(IODescriptor):
     """`PandasDataFrame(orient="records", columns=None, dtype=None, enforce_dtype=False, shape=None, enforce_shape=False)`."""
 
     accepts = ("application/json", "text/csv")
+    imports = ("pandas",)
 
     def __init__(
         self,
@@ -160,6 +161,8 @@ def _astype(obj: Any, dtype: Any, enforce: bool) -> Any:
 
 class PandasSeries(IODescriptor):
     """`PandasSeries(orient="records", dtype=None, enforce_dtype=False, shape=None, enforce_shape=False)`."""
+
+    imports = ("pandas",)
 
     def __init__(
         self,

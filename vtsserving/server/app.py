@@ -122,6 +122,7 @@ def _tag(response: Response, request_id: str) -> None:
 async def _load_runners(svc: Service, config: ServerConfig, state: Readiness, started: float | None) -> None:
     loop = asyncio.get_running_loop()
     try:
+        await loop.run_in_executor(None, svc.import_io_modules)
         for runner in svc.runners:
             runner.configure(**config.runner_overrides(runner.name))
             start = time.perf_counter()

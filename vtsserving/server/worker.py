@@ -237,6 +237,7 @@ def _preload(svc: Any) -> None:
     import gc
     import importlib
 
+    svc.import_io_modules()
     for runner in svc.runners:
         cls = runner.runnable_class
         try:

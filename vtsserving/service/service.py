@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import inspect
 import re
 from collections.abc import Callable, Sequence
@@ -105,8 +107,20 @@ class Service:
 
         return openapi_spec(self)
 
+    def import_io_modules(self) -> None:
+        """Import the libraries the APIs' descriptors use on every request (pandas, say).
+
+        Called before the models load, so that such a library is never one a runnable defers
+        (`Runnable.DEFER_IMPORTS`) and workers forked after it share it.
+        """
+        for api in self.apis.values():
+            for module in (*api.input.imports, *api.output.imports):
+                with contextlib.suppress(ImportError):  # the request that needs it says so
+                    importlib.import_module(module)
+
     def init_local(self) -> None:
         """Initialize every runner in this process."""
+        self.import_io_modules()
         for runner in self.runners:
             runner.init_local()
 

@@ -28,6 +28,8 @@ from typing import Any
 from ...exceptions import BadInput
 from ...models import Model
 from ...runner import Runnable
+from ...runner.deferred import import_now
+from ..sklearn import SKLEARN_DEFERRED_IMPORTS
 from ._import import MLFLOW_MODEL_FOLDER
 from ._inputs import prepare_input
 from ._native import NativePyfunc, load_serving_model, native_sklearn_conf
@@ -49,6 +51,7 @@ def get_runnable(model: Model) -> type[Runnable]:
         # A natively loaded scikit-learn model is shared by forked workers; MLflow's loaders may
         # start threads or open connections, so those models load in each worker.
         PRELOAD = native_sklearn_conf(Path(model.path_of(MLFLOW_MODEL_FOLDER))) is not None
+        DEFER_IMPORTS = SKLEARN_DEFERRED_IMPORTS if PRELOAD else ()
 
         def __init__(self) -> None:
             self.model = load_serving_model(model)
@@ -60,6 +63,8 @@ def get_runnable(model: Model) -> type[Runnable]:
             self.columns = columns_of(schema)
             self.tensor = tensor_of(schema)
             self.direct = _direct_predict(self.model, schema)
+            if not getattr(self.direct, "takes_arrays", False):
+                import_now("pandas")  # its inputs become DataFrames
 
     def predict(self: MLflowPyfuncRunnable, data: Any, params: dict[str, Any] | None = None) -> Any:
         if params is None and self.direct is not None:
@@ -141,12 +146,12 @@ def _direct_predict(pyfunc_model: Any, schema: Any) -> Callable[[Any], Any] | No
                     return _NOT_DIRECT  # sklearn's own check names the bad value
                 return _predict_finite(estimator, data)
             return _NOT_DIRECT
-        import pandas as pd
-
-        if type(data) is pd.DataFrame and list(data.columns) == names and list(data.dtypes) == dtypes:
+        pd = sys.modules.get("pandas")  # no DataFrame without it: not imported just to ask
+        if pd is not None and type(data) is pd.DataFrame and list(data.columns) == names and list(data.dtypes) == dtypes:
             return predict_fn(data)
         return _NOT_DIRECT
 
+    direct.takes_arrays = estimator is not None  # type: ignore[attr-defined]
     return direct
 
 
