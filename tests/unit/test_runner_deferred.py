@@ -1,4 +1,4 @@
-"""Deferred imports (`Runnable.DEFER_IMPORTS`): a module's code runs when first used, once."""
+"""Deferred imports (`runner/deferred.py`): a module's code runs when first used, once."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..models import Model, ModelContext, create, get_for_module
+from ..runner.deferred import defer_imports
 from ..tag import Tag
 from . import add_signature_methods, check_methods, import_framework, signatures_of
 
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
 MODULE_NAME = "vtsserving.sklearn"
 MODEL_FILENAME = "saved_model.pkl"
 # What importing scikit-learn 1.9 brings that predicting on arrays never touches (about 0.3 s of a
-# container start): run on first use instead (`runner/deferred.py`).
+# container start): loading an estimator defers them to their first use (`runner/deferred.py`).
 SKLEARN_DEFERRED_IMPORTS = ("pandas", "numpy.f2py", "numpy.testing")
 DEFAULT_SIGNATURES: dict[str, dict[str, Any]] = {"predict": {"batchable": False}}
 
@@ -28,8 +29,9 @@ def get(tag: str | Tag) -> Model:
 def load_model(tag_or_model: str | Tag | Model) -> Any:
     """Load the estimator (or pipeline) saved under `tag_or_model`."""
     model = get_for_module(tag_or_model, MODULE_NAME)
-    joblib = import_framework("joblib", "sklearn")
-    return joblib.load(model.path_of(MODEL_FILENAME))
+    with defer_imports(SKLEARN_DEFERRED_IMPORTS):
+        joblib = import_framework("joblib", "sklearn")
+        return joblib.load(model.path_of(MODEL_FILENAME))
 
 
 def save_model(
@@ -71,7 +73,6 @@ def get_runnable(model: Model) -> type[Runnable]:
         SUPPORTED_RESOURCES = ("cpu",)
         SUPPORTS_CPU_MULTI_THREADING = True
         PRELOAD = True  # an unpickled estimator: no threads, no devices
-        DEFER_IMPORTS = SKLEARN_DEFERRED_IMPORTS
 
         def __init__(self) -> None:
             super().__init__()

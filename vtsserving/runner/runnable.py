@@ -38,9 +38,6 @@ class Runnable:
     PRELOAD: ClassVar[bool] = False
     # Modules the server process may import before it forks, when PRELOAD is off (e.g. "torch").
     PRELOAD_IMPORTS: ClassVar[tuple[str, ...]] = ()
-    # Modules that loading the model imports but serving it does not use (pandas, for an estimator
-    # fed arrays): their code runs when first used, if ever (`deferred.py`).
-    DEFER_IMPORTS: ClassVar[tuple[str, ...]] = ()
     methods: ClassVar[dict[str, RunnableMethodConfig]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

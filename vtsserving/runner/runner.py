@@ -18,7 +18,6 @@ from ..exceptions import InvalidArgument, ServiceUnavailable
 from ..tag import validate_part
 from .admission import CLIENT_GONE, Gate, ModelThread, submit_from_thread
 from .batching import Batcher
-from .deferred import defer_imports
 from .runnable import Runnable, RunnableMethodConfig
 
 DEFAULT_MAX_BATCH_SIZE = 100
@@ -146,8 +145,7 @@ class Runner:
     def init_local(self) -> None:
         """Build the runnable in this process (for scripts, notebooks and tests)."""
         if self._runnable is None:
-            with defer_imports(self.runnable_class.DEFER_IMPORTS):
-                self._runnable = self.runnable_class(**self.runnable_init_params)
+            self._runnable = self.runnable_class(**self.runnable_init_params)
 
     def configure(
         self,

@@ -110,8 +110,8 @@ class Service:
     def import_io_modules(self) -> None:
         """Import the libraries the APIs' descriptors use on every request (pandas, say).
 
-        Called before the models load, so that such a library is never one a runnable defers
-        (`Runnable.DEFER_IMPORTS`) and workers forked after it share it.
+        Called before the models load, so that loading never defers such a library
+        (`runner/deferred.py`: scikit-learn's pandas) and workers forked after it share it.
         """
         for api in self.apis.values():
             for module in (*api.input.imports, *api.output.imports):

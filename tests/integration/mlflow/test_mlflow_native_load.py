@@ -87,7 +87,7 @@ def test_serving_an_sklearn_model_does_not_import_mlflow(tmp_path: Path) -> None
     expected = iris_model().predict(pd.DataFrame([[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]], columns=X.columns))
     assert predictions == str(expected.tolist())
     # Nor pandas and numpy.f2py, which importing scikit-learn brings but predicting on arrays never
-    # uses (Runnable.DEFER_IMPORTS): about 0.3 s of a container's start.
+    # uses (deferred while the estimator loads): about 0.3 s of a container's start.
     assert imported == "[]"
 
 

@@ -78,3 +78,36 @@ def test_direct_path_answers_the_same_through_sklearns_public_config(iris_runnab
     monkeypatch.setattr(_runnable, "_thread_config", lambda: None)  # as if sklearn kept it elsewhere
     np.testing.assert_array_equal(runnable.predict(rows), expected)
     assert sklearn.get_config()["assume_finite"] is False
+
+
+def test_arrays_of_no_rows_get_sklearns_own_error(iris_runnable):
+    runnable, _ = iris_runnable
+    with pytest.raises(ValueError, match="0 sample"):
+        runnable.predict(np.empty((0, 4)))
+
+
+@pytest.mark.parametrize("loader", ["native", "mlflow"])
+def test_a_custom_predict_fn_answers_arrays_as_mlflow_does(tmp_path, monkeypatch, loader):
+    """MLflow's `pyfunc_predict_fn="predict_proba"`: the array path calls it too (it called `predict`)."""
+    import mlflow.pyfunc
+    import mlflow.sklearn
+    from mlflow.models import infer_signature
+
+    from vtsserving.frameworks.mlflow import _native
+
+    X, _ = iris_data()
+    model = iris_model()
+    path = tmp_path / "proba"
+    mlflow.sklearn.save_model(model, str(path), signature=infer_signature(X, model.predict_proba(X)),
+                              pyfunc_predict_fn="predict_proba")
+    vtsserving.mlflow.import_model("proba", str(path))
+    if loader == "mlflow":
+        monkeypatch.setattr(_native, "native_sklearn_conf", lambda folder: None)
+    runner = vtsserving.mlflow.get("proba").to_runner()
+    runner.init_local()
+    assert isinstance(runner.runnable.model, _native.NativePyfunc) == (loader == "native")
+    assert runner.runnable.direct is not None and runner.runnable.direct.takes_arrays
+    expected = mlflow.pyfunc.load_model(str(path)).predict(X[:5])
+    assert expected.shape == (5, 3)
+    for data in (X.to_numpy()[:5], X[:5]):
+        np.testing.assert_array_equal(np.asarray(runner.runnable.predict(data)), expected)

@@ -21,6 +21,8 @@ from typing import Any
 import yaml
 
 from ...models import Model
+from ...runner.deferred import defer_imports
+from ..sklearn import SKLEARN_DEFERRED_IMPORTS
 from ._import import MLFLOW_MODEL_FOLDER, load_model
 from ._mlmodel import PYFUNC, _signature
 from ._uri import MLMODEL
@@ -72,7 +74,13 @@ def _pickle_allowed() -> bool:
 
 
 def load_estimator(conf: dict[str, Any]) -> Any:
-    """The estimator, read as `mlflow.sklearn._load_model_from_local_file` reads it."""
+    """The estimator, read as `mlflow.sklearn._load_model_from_local_file` reads it (what importing
+    scikit-learn brings and predicting on arrays never uses deferred to its first use)."""
+    with defer_imports(SKLEARN_DEFERRED_IMPORTS):
+        return _read_estimator(conf)
+
+
+def _read_estimator(conf: dict[str, Any]) -> Any:
     path, fmt = conf["path"], conf["format"]
     if fmt == "skops":
         import skops.io
@@ -97,6 +105,7 @@ class NativePyfunc:
         self.folder = folder
         self._signature = conf["signature"]
         self._estimator = estimator
+        self.predict_fn_name = conf["predict_fn"]
         self._predict_fn = _predict_fn(estimator, conf["predict_fn"])
         self._pyfunc: Any = None
         self._lock = threading.Lock()

@@ -20,6 +20,7 @@ the direct paths never need MLflow, and the rest builds MLflow's pyfunc model on
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -29,9 +30,9 @@ from ...exceptions import BadInput
 from ...models import Model
 from ...runner import Runnable
 from ...runner.deferred import import_now
-from ..sklearn import SKLEARN_DEFERRED_IMPORTS
 from ._import import MLFLOW_MODEL_FOLDER
 from ._inputs import prepare_input
+from ._linear import linear_predict
 from ._native import NativePyfunc, load_serving_model, native_sklearn_conf
 from ._schema import columns_of, tensor_of
 
@@ -51,7 +52,6 @@ def get_runnable(model: Model) -> type[Runnable]:
         # A natively loaded scikit-learn model is shared by forked workers; MLflow's loaders may
         # start threads or open connections, so those models load in each worker.
         PRELOAD = native_sklearn_conf(Path(model.path_of(MLFLOW_MODEL_FOLDER))) is not None
-        DEFER_IMPORTS = SKLEARN_DEFERRED_IMPORTS if PRELOAD else ()
 
         def __init__(self) -> None:
             self.model = load_serving_model(model)
@@ -135,8 +135,8 @@ def _direct_predict(pyfunc_model: Any, schema: Any) -> Callable[[Any], Any] | No
     if any(d is None for d in dtypes):
         return None
     names = list(schema.input_names())
-    estimator = _array_estimator(pyfunc_model, names) if len(set(dtypes)) == 1 else None
-    array_dtype = dtypes[0] if estimator is not None else None
+    on_arrays = _array_function(pyfunc_model, names, dtypes)
+    array_dtype = dtypes[0] if on_arrays is not None else None
     import numpy as np
 
     def direct(data: Any) -> Any:
@@ -144,21 +144,51 @@ def _direct_predict(pyfunc_model: Any, schema: Any) -> Callable[[Any], Any] | No
             if data.dtype == array_dtype and data.ndim == 2 and data.shape[1] == len(names):
                 if data.dtype.kind == "f" and not np.isfinite(data).all():
                     return _NOT_DIRECT  # sklearn's own check names the bad value
-                return _predict_finite(estimator, data)
+                return on_arrays(data)
             return _NOT_DIRECT
         pd = sys.modules.get("pandas")  # no DataFrame without it: not imported just to ask
         if pd is not None and type(data) is pd.DataFrame and list(data.columns) == names and list(data.dtypes) == dtypes:
             return predict_fn(data)
         return _NOT_DIRECT
 
-    direct.takes_arrays = estimator is not None  # type: ignore[attr-defined]
+    direct.takes_arrays = on_arrays is not None  # type: ignore[attr-defined]
     return direct
 
 
-def _predict_finite(estimator: Any, data: Any) -> Any:
-    """`estimator.predict(data)` with sklearn's NaN/inf scan off (scikit-learn 1.9: about 30 of a
-    one-row predict's 210 us): the array was just checked. sklearn's config is per thread; its own
-    dict is set directly (0.2 us against `config_context`'s 5); should that private function go,
+def _array_function(pyfunc_model: Any, names: list[str], dtypes: list[Any]) -> Callable[[Any], Any] | None:
+    """What the model's predict function (MLflow's `predict_fn`: `predict`, `predict_proba`, ...)
+    is on a checked array of one dtype: scikit-learn's linear predict without its per-call checks
+    where that gives the same answers (`_linear.py`), else the estimator's method. None when the
+    model takes tables only."""
+    if len(set(dtypes)) != 1:
+        return None
+    estimator = _array_estimator(pyfunc_model, names)
+    name = _predict_fn_name(pyfunc_model)
+    method = getattr(estimator, name, None) if estimator is not None and name else None
+    if not callable(method):
+        return None
+    checked = functools.partial(_call_finite, method)
+    kernel = linear_predict(estimator, dtypes[0]) if name == "predict" else None
+    if kernel is None:
+        return checked
+    return lambda data: kernel(data) if data.shape[0] else checked(data)  # none: sklearn's error
+
+
+def _predict_fn_name(pyfunc_model: Any) -> str | None:
+    """The estimator method MLflow's pyfunc `predict` calls (its `predict_fn`, from MLmodel)."""
+    name = getattr(pyfunc_model, "predict_fn_name", None)  # NativePyfunc
+    if name is None:
+        try:
+            name = pyfunc_model.metadata.flavors["python_function"].get("predict_fn", "predict")
+        except Exception:  # noqa: BLE001 - unknown: tables through pyfunc only
+            return None
+    return name if isinstance(name, str) else None
+
+
+def _call_finite(method: Any, data: Any) -> Any:
+    """`method(data)` with sklearn's NaN/inf scan off (scikit-learn 1.9: about 30 of a one-row
+    predict's 210 us): the array was just checked. sklearn's config is per thread; its own dict is
+    set directly (0.2 us against `config_context`'s 5); should that private function go,
     `config_context` it is, and a config that no longer takes the setting only costs the scan
     again, never the answer."""
     config = _thread_config()
@@ -166,11 +196,11 @@ def _predict_finite(estimator: Any, data: Any) -> Any:
         import sklearn
 
         with sklearn.config_context(assume_finite=True):
-            return estimator.predict(data)
+            return method(data)
     was = config["assume_finite"]
     config["assume_finite"] = True
     try:
-        return estimator.predict(data)
+        return method(data)
     finally:
         config["assume_finite"] = was
 
