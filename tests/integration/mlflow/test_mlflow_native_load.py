@@ -92,8 +92,8 @@ def test_serving_an_sklearn_model_does_not_import_mlflow(tmp_path: Path) -> None
 
 
 def test_a_served_mlflow_model_is_ready_and_answers_without_importing_mlflow(tmp_path: Path) -> None:
-    """`serve mlflow-model:` to ready, then the fast /invocations path: no `import mlflow` (about a
-    second of every worker's start); /docs.json, which reads the signature, imports it."""
+    """`serve mlflow-model:` to ready, then the fast /invocations and V2 paths: no `import mlflow`
+    (about a second of every worker's start); /docs.json, which reads the signature, imports it."""
     model = _save(tmp_path, "cloudpickle")
     X, _ = iris_data()
     code = textwrap.dedent(f"""
@@ -108,10 +108,15 @@ def test_a_served_mlflow_model_is_ready_and_answers_without_importing_mlflow(tmp
             print("mlflow" in sys.modules, "pandas" in sys.modules)
             body = {{"dataframe_split": {{"columns": {list(X.columns)!r}, "data": [[5.1, 3.5, 1.4, 0.2]]}}}}
             print(client.post("/invocations", json=body).json(), "mlflow" in sys.modules, "pandas" in sys.modules)
+            v2 = {{"inputs": [{{"name": c, "shape": [1], "datatype": "FP64", "data": [v]}}
+                             for c, v in zip({list(X.columns)!r}, [5.1, 3.5, 1.4, 0.2])]}}
+            outputs = client.post("/v2/models/iris/infer", json=v2).json()["outputs"]
+            print([(o["name"], o["data"]) for o in outputs], "mlflow" in sys.modules, "pandas" in sys.modules)
             client.get("/docs.json")
             print("mlflow" in sys.modules)
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    ready, answered, documented = out.strip().splitlines()[-3:]
+    ready, answered, tensors, documented = out.strip().splitlines()[-4:]
     expected = iris_model().predict(pd.DataFrame([[5.1, 3.5, 1.4, 0.2]], columns=X.columns)).tolist()
     assert (ready, answered, documented) == ("False False", f"{{'predictions': {expected}}} False False", "True")
+    assert tensors == f"[('predictions', {expected})] False False"  # KServe V2 too

@@ -123,6 +123,17 @@ class NativePyfunc:
             schema = signature.inputs if signature is not None else None
         return schema
 
+    def output_schema(self) -> Any:
+        """The output schema: read from MLmodel when plain, else MLflow's own; None if none."""
+        outputs = (self._signature or {}).get("outputs")
+        if not outputs:
+            return None
+        schema = light_schema({"inputs": outputs})
+        if schema is None:
+            signature = self.metadata.signature
+            schema = signature.outputs if signature is not None else None
+        return schema
+
     @property
     def metadata(self) -> Any:
         return self.pyfunc().metadata

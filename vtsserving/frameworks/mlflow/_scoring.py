@@ -67,6 +67,7 @@ class MLflowScoring:
         self.runner = runner
         self._fast: FastTable | None = _UNSET
         self._signature: Any = _UNSET
+        self._outputs: Any = _UNSET
 
     @property
     def name(self) -> str:
@@ -148,6 +149,18 @@ class MLflowScoring:
         except (OSError, ValueError):
             return None
 
+    def _output_schema(self) -> Any:
+        """The signature's outputs, which name the answer's tensors: from MLmodel when plain (a
+        native model's first V2 request then imports no MLflow), else MLflow's own."""
+        if self._outputs is _UNSET:
+            model = self._pyfunc()
+            if isinstance(model, NativePyfunc):
+                self._outputs = model.output_schema()
+            else:
+                signature = self.signature()
+                self._outputs = signature.outputs if signature is not None else None
+        return self._outputs
+
     def tensor_inputs(self) -> list[NamedTensor]:
         signature = self.signature()
         return input_specs(signature.inputs if signature is not None else None)
@@ -158,8 +171,7 @@ class MLflowScoring:
 
     async def infer(self, tensors: dict[str, Any], params: dict[str, Any] | None = None) -> dict[str, Any]:
         """Run the model on named arrays (with MLflow `params`); its prediction as named arrays."""
-        signature = self.signature()
-        outputs = signature.outputs if signature is not None else None
+        outputs = self._output_schema()
         fast = self._fast_table() if not params else None
         array = fast.from_columns(tensors) if fast is not None else None
         if array is not None:
@@ -169,6 +181,7 @@ class MLflowScoring:
                 raise
             except Exception:  # noqa: BLE001, S110 - the pyfunc path below words the error
                 pass
+        signature = self.signature()
         data = model_input(tensors, signature.inputs if signature is not None else None)
         try:
             result = await self.runner.pyfunc_predict.async_run(data, params or None)

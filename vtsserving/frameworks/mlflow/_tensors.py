@@ -8,6 +8,7 @@ named arrays. MLflow's own schema enforcement still checks the input when the mo
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,13 +110,13 @@ def _column(array: Any, kind: str | None, name: str) -> Any:
 def named_outputs(result: Any, schema: Any) -> dict[str, Any]:
     """A prediction as named arrays: a table's columns, a dict's keys, else one output."""
     import numpy as np
-    import pandas as pd
 
-    if isinstance(result, pd.DataFrame):
+    pd = sys.modules.get("pandas")  # no DataFrame without it: not imported just to ask
+    if pd is not None and isinstance(result, pd.DataFrame):
         return {str(c): result[c].to_numpy() for c in result.columns}
     specs = output_specs(schema)
     default = specs[0].name if len(specs) == 1 else PREDICTIONS
-    if isinstance(result, pd.Series):
+    if pd is not None and isinstance(result, pd.Series):
         return {str(result.name) if result.name is not None else default: result.to_numpy()}
     items = result.items() if isinstance(result, dict) else [(default, result)]
     try:
