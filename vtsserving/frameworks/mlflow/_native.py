@@ -115,23 +115,20 @@ class NativePyfunc:
 
     def input_schema(self) -> Any:
         """The input schema: read from MLmodel when plain, else MLflow's own; None if none."""
-        if not (self._signature or {}).get("inputs"):
-            return None
-        schema = light_schema(self._signature)
-        if schema is None:
-            signature = self.metadata.signature
-            schema = signature.inputs if signature is not None else None
-        return schema
+        return self._schema("inputs")
 
     def output_schema(self) -> Any:
         """The output schema: read from MLmodel when plain, else MLflow's own; None if none."""
-        outputs = (self._signature or {}).get("outputs")
-        if not outputs:
+        return self._schema("outputs")
+
+    def _schema(self, part: str) -> Any:
+        specs = (self._signature or {}).get(part)
+        if not specs:
             return None
-        schema = light_schema({"inputs": outputs})
+        schema = light_schema({"inputs": specs})
         if schema is None:
             signature = self.metadata.signature
-            schema = signature.outputs if signature is not None else None
+            schema = getattr(signature, part) if signature is not None else None
         return schema
 
     @property
